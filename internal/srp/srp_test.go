@@ -1,0 +1,226 @@
+package srp
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"math/big"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type vector struct {
+	PoolID      string `json:"poolId"`
+	UserID      string `json:"userId"`
+	Password    string `json:"password"`
+	Salt        string `json:"SALT"`
+	A           string `json:"a"`
+	SRPA        string `json:"SRP_A"`
+	SRPB        string `json:"SRP_B"`
+	U           string `json:"u"`
+	X           string `json:"x"`
+	Key         string `json:"key"`
+	SecretBlock string `json:"SECRET_BLOCK"`
+	Timestamp   string `json:"TIMESTAMP"`
+	Signature   string `json:"PASSWORD_CLAIM_SIGNATURE"`
+}
+
+func loadVectors(t testing.TB) []vector {
+	raw, err := os.ReadFile("testdata/srp-vectors.json")
+	require.NoError(t, err)
+	var doc struct {
+		Vectors []vector `json:"vectors"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	require.Len(t, doc.Vectors, 40)
+	return doc.Vectors
+}
+
+func hexInt(t testing.TB, s string) *big.Int {
+	n, err := ParseHex(s)
+	require.NoError(t, err, s)
+	return n
+}
+
+func poolName(poolID string) string {
+	return poolID[strings.IndexByte(poolID, '_')+1:]
+}
+
+// TestVectors reproduces every number the reference client computed.
+func TestVectors(t *testing.T) {
+	for i, v := range loadVectors(t) {
+		t.Run(v.PoolID+"/"+v.UserID+"/"+string(rune('a'+i%26)), func(t *testing.T) {
+			c, err := NewClientWithSecret(hexInt(t, v.A))
+			require.NoError(t, err)
+			assert.Equal(t, v.SRPA, c.PublicHex(), "A")
+
+			salt, b := hexInt(t, v.Salt), hexInt(t, v.SRPB)
+			assert.Equal(t, 0, hexInt(t, v.U).Cmp(Scrambler(c.Public(), b)), "u")
+			assert.Equal(t, 0, hexInt(t, v.X).Cmp(PrivateKey(salt, poolName(v.PoolID), v.UserID, v.Password)), "x")
+
+			key, err := c.Key(salt, b, poolName(v.PoolID), v.UserID, v.Password)
+			require.NoError(t, err)
+			assert.Equal(t, v.Key, hex.EncodeToString(key), "key")
+
+			block, err := base64.StdEncoding.DecodeString(v.SecretBlock)
+			require.NoError(t, err)
+			assert.Equal(t, v.Signature, Signature(key, poolName(v.PoolID), v.UserID, block, v.Timestamp), "signature")
+			assert.True(t, VerifySignature(v.Signature, key, poolName(v.PoolID), v.UserID, block, v.Timestamp))
+		})
+	}
+}
+
+func TestK(t *testing.T) {
+	assert.Equal(t, "538282c4354742d7cbbde2359fcf67f9f5b3a6b08791e5011b43b8a5b66d9ee6", K().Text(16))
+	assert.Equal(t, 3072, N().BitLen())
+}
+
+func TestPadHex(t *testing.T) {
+	for in, want := range map[string]string{
+		"0":    "00",
+		"1":    "01",
+		"7f":   "7f",
+		"80":   "0080",
+		"abc":  "0abc",
+		"fff":  "0fff",
+		"8abc": "008abc",
+		"00ab": "00ab", // parsed first: ab → 00ab
+		"0080": "0080",
+		"123":  "0123",
+	} {
+		assert.Equal(t, want, PadHex(hexInt(t, in)), in)
+	}
+}
+
+func TestParseHexRejects(t *testing.T) {
+	for _, in := range []string{"", "-1", "+1", "0x12", "12 ", "g", "1_2", strings.Repeat("f", maxHexLen+1)} {
+		_, err := ParseHex(in)
+		assert.ErrorIs(t, err, ErrBadHex, "%q", in)
+	}
+}
+
+func TestTimestamp(t *testing.T) {
+	for in, want := range map[time.Time]string{
+		time.Date(2024, 3, 5, 15, 4, 5, 0, time.UTC):                          "Tue Mar 5 15:04:05 UTC 2024",
+		time.Date(2032, 2, 29, 23, 59, 59, 0, time.UTC):                       "Sun Feb 29 23:59:59 UTC 2032",
+		time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC):                         "Wed Dec 31 00:00:00 UTC 2025",
+		time.Date(2024, 3, 6, 1, 4, 5, 0, time.FixedZone("JST", 9*3600)):      "Tue Mar 5 16:04:05 UTC 2024",
+		time.Date(2006, 1, 2, 3, 4, 5, 999999999, time.FixedZone("X", 0)):     "Mon Jan 2 03:04:05 UTC 2006",
+		time.Date(2026, 11, 27, 8, 31, 34, 0, time.FixedZone("PST", -8*3600)): "Fri Nov 27 16:31:34 UTC 2026",
+	} {
+		assert.Equal(t, want, Timestamp(in))
+	}
+}
+
+func TestClientRejectsDegenerateB(t *testing.T) {
+	c, err := NewClient(rand.Reader)
+	require.NoError(t, err)
+	salt := big.NewInt(0xabcdef)
+	for _, b := range []*big.Int{big.NewInt(0), N(), new(big.Int).Mul(N(), big.NewInt(3)), big.NewInt(-5)} {
+		_, err := c.Key(salt, b, "pool", "user", "pw")
+		assert.ErrorIs(t, err, ErrZeroPublicKey, b.String())
+	}
+}
+
+func TestServerRejectsDegenerateA(t *testing.T) {
+	s, err := NewServer(rand.Reader, Verifier(big.NewInt(1), "p", "u", "pw"))
+	require.NoError(t, err)
+	for _, a := range []*big.Int{big.NewInt(0), N(), new(big.Int).Lsh(N(), 1)} {
+		_, err := s.Key(a)
+		assert.ErrorIs(t, err, ErrZeroPublicKey)
+	}
+}
+
+func TestNewClientWithSecretRejectsZero(t *testing.T) {
+	_, err := NewClientWithSecret(big.NewInt(0))
+	assert.ErrorIs(t, err, ErrZeroPublicKey)
+	_, err = NewClient(bytes.NewReader(nil))
+	assert.Error(t, err)
+}
+
+// TestRoundTrip checks that both roles agree on the key exactly when the
+// password is right.
+func TestRoundTrip(t *testing.T) {
+	salt := hexInt(t, "00f1e2d3c4b5a697")
+	v := Verifier(salt, "AbC123", "6f1c2a9e-uuid", "pässwörd")
+	for _, tc := range []struct {
+		password string
+		same     bool
+	}{{"pässwörd", true}, {"passwörd", false}, {"", false}} {
+		srv, err := NewServer(rand.Reader, v)
+		require.NoError(t, err)
+		cli, err := NewClient(rand.Reader)
+		require.NoError(t, err)
+		b := hexInt(t, srv.PublicHex())
+		ck, err := cli.Key(salt, b, "AbC123", "6f1c2a9e-uuid", tc.password)
+		require.NoError(t, err)
+		sk, err := srv.Key(hexInt(t, cli.PublicHex()))
+		require.NoError(t, err)
+		assert.Len(t, ck, 16)
+		assert.Equal(t, tc.same, bytes.Equal(ck, sk), tc.password)
+		sig := Signature(ck, "AbC123", "6f1c2a9e-uuid", []byte("block"), "Tue Mar 5 15:04:05 UTC 2024")
+		assert.Equal(t, tc.same, VerifySignature(sig, sk, "AbC123", "6f1c2a9e-uuid", []byte("block"), "Tue Mar 5 15:04:05 UTC 2024"))
+	}
+}
+
+func FuzzClientKey(f *testing.F) {
+	f.Add("ab", "0", "user", "pw")
+	f.Add("00", "ffffffff", "", "")
+	c, err := NewClient(rand.Reader)
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, saltHex, bHex, user, pw string) {
+		salt, err1 := ParseHex(saltHex)
+		b, err2 := ParseHex(bHex)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		key, err := c.Key(salt, b, "pool", user, pw)
+		if err == nil && len(key) != 16 {
+			t.Fatalf("key length %d", len(key))
+		}
+	})
+}
+
+// BenchmarkClientSignIn is the client's SRP arithmetic for one sign-in:
+// a fresh a and A, then the key and the signature.
+func BenchmarkClientSignIn(b *testing.B) {
+	v := loadVectors(b)[0]
+	salt, srvB := hexInt(b, v.Salt), hexInt(b, v.SRPB)
+	block, _ := base64.StdEncoding.DecodeString(v.SecretBlock)
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := NewClient(rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		key, err := c.Key(salt, srvB, "AbCdEf123", v.UserID, v.Password)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = Signature(key, "AbCdEf123", v.UserID, block, Timestamp(time.Now()))
+	}
+}
+
+// BenchmarkServerVerify is the test pool's side of one sign-in.
+func BenchmarkServerVerify(b *testing.B) {
+	v := Verifier(big.NewInt(0x1234), "pool", "user", "pw")
+	c, err := NewClient(rand.Reader)
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := NewServer(rand.Reader, v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Key(c.Public()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package cognito
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"golang.org/x/oauth2"
+
+	"github.com/seed-e8acf5fd/cognito/internal/srp"
+)
+
+// signIn signs in with the password by the configured flow.
+func (s *source) signIn() (*oauth2.Token, error) {
+	if s.conf.Username == "" {
+		return nil, errors.New("cognito: cannot sign in: Config.Username is empty")
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, callTimeout)
+	defer cancel()
+	if s.conf.Flow == FlowPassword {
+		return s.passwordSignIn(ctx)
+	}
+	return s.srpSignIn(ctx)
+}
+
+// passwordSignIn is USER_PASSWORD_AUTH.
+func (s *source) passwordSignIn(ctx context.Context) (*oauth2.Token, error) {
+	params := map[string]string{"USERNAME": s.conf.Username, "PASSWORD": s.conf.Password}
+	s.addSecretHash(params, s.conf.Username)
+	sent := s.now()
+	out, err := s.api.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
+		ClientId:       aws.String(s.conf.ClientID),
+		AuthParameters: params,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cognito: signing in: %w", err)
+	}
+	if out.AuthenticationResult == nil {
+		return nil, challengeOrMissing(out.ChallengeName, "signing in")
+	}
+	return s.accept(out.AuthenticationResult, sent)
+}
+
+// srpSignIn is USER_SRP_AUTH answered by PASSWORD_VERIFIER.
+func (s *source) srpSignIn(ctx context.Context) (*oauth2.Token, error) {
+	client, err := srp.NewClient(s.rand)
+	if err != nil {
+		return nil, fmt.Errorf("cognito: signing in: %w", err)
+	}
+	params := map[string]string{"USERNAME": s.conf.Username, "SRP_A": client.PublicHex()}
+	s.addSecretHash(params, s.conf.Username)
+	out, err := s.api.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserSrpAuth,
+		ClientId:       aws.String(s.conf.ClientID),
+		AuthParameters: params,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cognito: signing in: %w", err)
+	}
+	if out.ChallengeName != types.ChallengeNameTypePasswordVerifier {
+		return nil, challengeOrMissing(out.ChallengeName, "signing in")
+	}
+	answer, err := s.passwordVerifier(client, out.ChallengeParameters)
+	if err != nil {
+		return nil, err
+	}
+	s.addSecretHash(answer, answer["USERNAME"])
+	sent := s.now()
+	resp, err := s.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
+		ChallengeName:      types.ChallengeNameTypePasswordVerifier,
+		ClientId:           aws.String(s.conf.ClientID),
+		ChallengeResponses: answer,
+		Session:            out.Session,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cognito: signing in: %w", err)
+	}
+	if resp.AuthenticationResult == nil {
+		return nil, challengeOrMissing(resp.ChallengeName, "signing in")
+	}
+	return s.accept(resp.AuthenticationResult, sent)
+}
+
+// passwordVerifier computes the answer to a PASSWORD_VERIFIER challenge,
+// checking every parameter it reads.
+func (s *source) passwordVerifier(client *srp.Client, p map[string]string) (map[string]string, error) {
+	userID, saltHex, bHex, block := p["USER_ID_FOR_SRP"], p["SALT"], p["SRP_B"], p["SECRET_BLOCK"]
+	if userID == "" || saltHex == "" || bHex == "" || block == "" {
+		return nil, fmt.Errorf("cognito: PASSWORD_VERIFIER challenge lacks %s", missingParam(p))
+	}
+	salt, err := srp.ParseHex(saltHex)
+	if err != nil {
+		return nil, fmt.Errorf("cognito: PASSWORD_VERIFIER challenge: SALT: %w", err)
+	}
+	b, err := srp.ParseHex(bHex)
+	if err != nil {
+		return nil, fmt.Errorf("cognito: PASSWORD_VERIFIER challenge: SRP_B: %w", err)
+	}
+	secretBlock, err := base64.StdEncoding.DecodeString(block)
+	if err != nil {
+		return nil, errors.New("cognito: PASSWORD_VERIFIER challenge: SECRET_BLOCK is not base64")
+	}
+	pool := s.conf.poolName()
+	key, err := client.Key(salt, b, pool, userID, s.conf.Password)
+	if err != nil {
+		return nil, fmt.Errorf("cognito: PASSWORD_VERIFIER challenge: %w", err)
+	}
+	ts := srp.Timestamp(s.now())
+	return map[string]string{
+		"USERNAME":                    userID,
+		"PASSWORD_CLAIM_SECRET_BLOCK": block,
+		"PASSWORD_CLAIM_SIGNATURE":    srp.Signature(key, pool, userID, secretBlock, ts),
+		"TIMESTAMP":                   ts,
+	}, nil
+}
+
+func missingParam(p map[string]string) string {
+	for _, k := range []string{"USER_ID_FOR_SRP", "SALT", "SRP_B", "SECRET_BLOCK"} {
+		if p[k] == "" {
+			return k
+		}
+	}
+	return "nothing"
+}
+
+// addSecretHash adds SECRET_HASH for username when the client has a secret.
+func (s *source) addSecretHash(params map[string]string, username string) {
+	if s.conf.ClientSecret != "" {
+		params["SECRET_HASH"] = secretHash(s.conf.ClientSecret, username, s.conf.ClientID)
+	}
+}
+
+// secretHash is base64(HMAC-SHA256(secret, username ‖ clientID)).
+func secretHash(secret, username, clientID string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(username))
+	m.Write([]byte(clientID))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
