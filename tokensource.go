@@ -199,7 +199,7 @@ func (s *source) Token() (*oauth2.Token, error) {
 		if err == nil {
 			return t, nil
 		}
-		if !refreshTokenRefused(err) {
+		if !refreshTokenRefused(err) && !errors.Is(err, errNoUsername) {
 			return nil, err // transient: keep the refresh token for the next call
 		}
 		s.refreshToken = ""
@@ -221,12 +221,16 @@ func refreshTokenRefused(err error) bool {
 	return errors.As(err, &notAuth) || errors.As(err, &reuse)
 }
 
+// errNoUsername means a refresh with a client secret is impossible: the
+// token names no user to compute SECRET_HASH for.
+var errNoUsername = errors.New("cognito: cannot renew with a client secret: the token carries no username claim to compute SECRET_HASH")
+
 // refresh renews the tokens with REFRESH_TOKEN_AUTH.
 func (s *source) refresh() (*oauth2.Token, error) {
 	params := map[string]string{"REFRESH_TOKEN": s.refreshToken}
 	if s.conf.ClientSecret != "" {
 		if s.username == "" {
-			return nil, errors.New("cognito: cannot renew with a client secret: the token carries no username claim to compute SECRET_HASH")
+			return nil, errNoUsername
 		}
 		s.addSecretHash(params, s.username)
 	}
