@@ -138,8 +138,7 @@ func PrivateKey(salt *big.Int, poolName, userID, password string) *big.Int {
 // Verifier computes the password verifier v = g^x mod N that a server
 // stores for a user instead of the password.
 func Verifier(salt *big.Int, poolName, userID, password string) *big.Int {
-	x := PrivateKey(salt, poolName, userID, password)
-	return new(big.Int).Exp(groupG, x, groupN)
+	return powG(PrivateKey(salt, poolName, userID, password))
 }
 
 // DeriveKey turns the shared secret S and the scrambler u into the 16-byte
@@ -226,7 +225,7 @@ func NewClientWithSecret(a *big.Int) (*Client, error) {
 	if a.Sign() <= 0 {
 		return nil, ErrZeroPublicKey
 	}
-	pub := new(big.Int).Exp(groupG, a, groupN)
+	pub := powG(a)
 	if pub.Sign() == 0 {
 		return nil, ErrZeroPublicKey
 	}
@@ -253,7 +252,7 @@ func (c *Client) Key(salt, b *big.Int, poolName, userID, password string) ([]byt
 	}
 	x := PrivateKey(salt, poolName, userID, password)
 	// base = (B − k·g^x) mod N, in [0, N)
-	base := new(big.Int).Exp(groupG, x, groupN)
+	base := powG(x)
 	base.Mul(base, groupK)
 	base.Sub(b, base)
 	base.Mod(base, groupN)
@@ -280,7 +279,7 @@ func NewServer(r io.Reader, v *big.Int) (*Server, error) {
 		if b.Sign() == 0 {
 			continue
 		}
-		pub := new(big.Int).Exp(groupG, b, groupN)
+		pub := powG(b)
 		kv := new(big.Int).Mul(groupK, v)
 		pub.Add(pub, kv)
 		pub.Mod(pub, groupN)

@@ -224,3 +224,19 @@ func BenchmarkServerVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestPowG checks the table method against big.Int.Exp, including
+// exponents beyond the table and with zero digits.
+func TestPowG(t *testing.T) {
+	cases := []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(16), big.NewInt(0xf0f0),
+		new(big.Int).Lsh(big.NewInt(1), 1023), new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 1024), big.NewInt(1)),
+		new(big.Int).Lsh(big.NewInt(1), 1024), new(big.Int).Sub(N(), big.NewInt(2))}
+	for range 20 {
+		r, err := randomExponent(rand.Reader)
+		require.NoError(t, err)
+		cases = append(cases, r, new(big.Int).Rsh(r, 700))
+	}
+	for _, e := range cases {
+		assert.Equal(t, 0, new(big.Int).Exp(big.NewInt(2), e, N()).Cmp(powG(e)), e.Text(16))
+	}
+}
