@@ -7,10 +7,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/oauth2"
 
 	"github.com/seed-e8acf5fd/cognito/internal/srp"
@@ -67,7 +70,7 @@ func (s *source) srpSignIn(ctx context.Context) (*oauth2.Token, error) {
 	if out.ChallengeName != types.ChallengeNameTypePasswordVerifier {
 		return nil, challengeOrMissing(out.ChallengeName, "signing in")
 	}
-	answer, err := s.passwordVerifier(client, out.ChallengeParameters)
+	answer, err := s.passwordVerifier(client, out.ChallengeParameters, serverNow(out.ResultMetadata, s.now()))
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +93,7 @@ func (s *source) srpSignIn(ctx context.Context) (*oauth2.Token, error) {
 
 // passwordVerifier computes the answer to a PASSWORD_VERIFIER challenge,
 // checking every parameter it reads.
-func (s *source) passwordVerifier(client *srp.Client, p map[string]string) (map[string]string, error) {
+func (s *source) passwordVerifier(client *srp.Client, p map[string]string, now time.Time) (map[string]string, error) {
 	userID, saltHex, bHex, block := p["USER_ID_FOR_SRP"], p["SALT"], p["SRP_B"], p["SECRET_BLOCK"]
 	if userID == "" || saltHex == "" || bHex == "" || block == "" {
 		return nil, fmt.Errorf("cognito: PASSWORD_VERIFIER challenge lacks %s", missingParam(p))
@@ -112,13 +115,32 @@ func (s *source) passwordVerifier(client *srp.Client, p map[string]string) (map[
 	if err != nil {
 		return nil, fmt.Errorf("cognito: PASSWORD_VERIFIER challenge: %w", err)
 	}
-	ts := srp.Timestamp(s.now())
+	ts := srp.Timestamp(now)
 	return map[string]string{
 		"USERNAME":                    userID,
 		"PASSWORD_CLAIM_SECRET_BLOCK": block,
 		"PASSWORD_CLAIM_SIGNATURE":    srp.Signature(key, pool, userID, secretBlock, ts),
 		"TIMESTAMP":                   ts,
 	}, nil
+}
+
+// maxSkew is how far the local clock may be from Cognito's before the
+// TIMESTAMP of a PASSWORD_VERIFIER answer follows the server's clock.
+const maxSkew = time.Minute
+
+// serverNow is the time to put in TIMESTAMP: the local time, unless the
+// challenge's HTTP Date header shows the local clock off by more than
+// maxSkew, in which case the local time moved by that difference. Cognito
+// refuses a TIMESTAMP far from its own clock.
+func serverNow(md middleware.Metadata, local time.Time) time.Time {
+	server, ok := awsmiddleware.GetServerTime(md)
+	if !ok || server.IsZero() {
+		return local
+	}
+	if skew := server.Sub(local); skew > maxSkew || skew < -maxSkew {
+		return local.Add(skew)
+	}
+	return local
 }
 
 func missingParam(p map[string]string) string {
