@@ -8,7 +8,8 @@ import (
 )
 
 // TokenSource returns a token source that signs in at first use (when t
-// is nil) or starts from a token saved earlier, and from then on renews
+// is nil) or starts from a token saved earlier (a zero t.Expiry is read
+// from the access token's exp claim, or taken as expired), and renews
 // with the refresh token shortly before each token expires. Tokens are
 // cached: Token on a valid token costs no more than
 // oauth2.ReuseTokenSource. It is safe for concurrent use; goroutines that
@@ -34,6 +35,14 @@ func reuse(t *oauth2.Token, src *source, earlyExpiry time.Duration) oauth2.Token
 	var start *oauth2.Token
 	if t != nil {
 		cp := *t // the wrapper writes to the token it is given: not the caller's
+		if cp.Expiry.IsZero() {
+			// oauth2 reads a zero Expiry as "never expires": take the
+			// JWT's exp instead, or renew at once when there is none.
+			cp.Expiry = time.Unix(1, 0)
+			if c, err := parseClaims(cp.AccessToken); err == nil && c.Exp > 0 {
+				cp.Expiry = time.Unix(c.Exp, 0)
+			}
+		}
 		start = &cp
 	}
 	return oauth2.ReuseTokenSourceWithExpiry(start, src, earlyExpiry)

@@ -931,6 +931,36 @@ func TestSavedTokenUsedFirst(t *testing.T) {
 	assert.Empty(t, api.inits)
 }
 
+func TestSavedTokenWithoutExpiry(t *testing.T) {
+	clock := newClock(time.Now())
+	pool := &passwordPool{username: "alice", password: "s3cret pw", life: time.Hour, clock: clock.Now}
+	conf := baseConfig()
+	conf.Password = ""
+	// A JWT whose exp has passed is renewed, although Expiry is zero.
+	api := pool.api()
+	conf.Client = api
+	stale := &oauth2.Token{AccessToken: jwt(map[string]any{"username": "alice", "exp": time.Now().Add(-time.Minute).Unix()}), RefreshToken: "rt"}
+	tok, err := conf.TokenSource(context.Background(), stale).Token()
+	require.NoError(t, err)
+	assert.NotEqual(t, stale.AccessToken, tok.AccessToken)
+	assert.Len(t, api.inits, 1)
+	assert.True(t, stale.Expiry.IsZero(), "the caller's token is not changed")
+	// An opaque token without Expiry is renewed at once.
+	api = pool.api()
+	conf.Client = api
+	_, err = conf.TokenSource(context.Background(), &oauth2.Token{AccessToken: "opaque", RefreshToken: "rt"}).Token()
+	require.NoError(t, err)
+	assert.Len(t, api.inits, 1)
+	// A JWT still valid is used as it is.
+	api = pool.api()
+	conf.Client = api
+	fresh := &oauth2.Token{AccessToken: jwt(map[string]any{"username": "alice", "exp": time.Now().Add(time.Hour).Unix()}), RefreshToken: "rt"}
+	tok, err = conf.TokenSource(context.Background(), fresh).Token()
+	require.NoError(t, err)
+	assert.Equal(t, fresh.AccessToken, tok.AccessToken)
+	assert.Empty(t, api.inits)
+}
+
 // TestNoSecretsInErrors drives every failure path with recognisable
 // secrets and checks none leaks into a message.
 func TestNoSecretsInErrors(t *testing.T) {
