@@ -1,0 +1,410 @@
+package cognitotest
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"math/big"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/seed-e8acf5fd/cognito/internal/srp"
+)
+
+const (
+	// sessionLifetime is how long a PASSWORD_VERIFIER challenge can be
+	// answered, on the server's clock.
+	sessionLifetime = 3 * time.Minute
+	// timestampWindow is how far a TIMESTAMP may be from the server's clock.
+	timestampWindow = 5 * time.Minute
+	// badCredentials is Cognito's message for every failed password check,
+	// unknown users included (prevent-user-existence-errors mode).
+	badCredentials = "Incorrect username or password."
+)
+
+// srpSession is one PASSWORD_VERIFIER challenge waiting for its answer,
+// keyed by its SECRET_BLOCK.
+type srpSession struct {
+	user    *user // nil for an unknown user: the challenge is simulated
+	userID  string
+	a       *big.Int
+	srv     *srp.Server
+	expires time.Time
+}
+
+// authOutput is the response of InitiateAuth and RespondToAuthChallenge:
+// either tokens or a challenge. ChallengeParameters is always present, as
+// real Cognito sends it.
+type authOutput struct {
+	AuthenticationResult *authResult `json:",omitempty"`
+	ChallengeName        string      `json:",omitempty"`
+	ChallengeParameters  map[string]string
+	Session              string `json:",omitempty"`
+}
+
+type initiateAuthInput struct {
+	AuthFlow       string
+	ClientID       string `json:"ClientId"`
+	AuthParameters map[string]string
+}
+
+// authFlowPattern is the shape of an AuthFlow value, safe to echo back.
+var authFlowPattern = regexp.MustCompile(`^[A-Z_]{1,40}$`)
+
+func (s *Server) initiateAuth(body []byte) (any, *apiError) {
+	var in initiateAuthInput
+	if e := decodeInput(body, &in); e != nil {
+		return nil, e
+	}
+	if e := s.checkClient(in.ClientID); e != nil {
+		return nil, e
+	}
+	switch in.AuthFlow {
+	case "USER_SRP_AUTH":
+		return s.startSRP(in.AuthParameters)
+	case "USER_PASSWORD_AUTH":
+		return s.passwordAuth(in.AuthParameters)
+	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
+		return s.refresh(in.AuthParameters)
+	case "":
+		return nil, errInvalidParameter("Missing required parameter AuthFlow")
+	default:
+		if authFlowPattern.MatchString(in.AuthFlow) {
+			return nil, errInvalidParameter("AuthFlow " + in.AuthFlow + " is not supported by cognitotest")
+		}
+		return nil, errInvalidParameter("invalid AuthFlow")
+	}
+}
+
+// startSRP answers USER_SRP_AUTH with a PASSWORD_VERIFIER challenge. An
+// unknown user gets a simulated challenge that no answer satisfies, as
+// Cognito does when it prevents user-existence errors.
+func (s *Server) startSRP(params map[string]string) (any, *apiError) {
+	name := params["USERNAME"]
+	if name == "" {
+		return nil, errInvalidParameter("Missing required parameter USERNAME")
+	}
+	if params["SRP_A"] == "" {
+		return nil, errInvalidParameter("Missing required parameter SRP_A")
+	}
+	if e := s.checkSecretHash(name, params["SECRET_HASH"]); e != nil {
+		return nil, e
+	}
+	a, err := srp.ParseHex(params["SRP_A"])
+	if err != nil || new(big.Int).Mod(a, srp.N()).Sign() == 0 {
+		return nil, errInvalidParameter("SRP_A is not a valid SRP public value")
+	}
+
+	s.mu.Lock()
+	u := s.lookupUser(name)
+	s.mu.Unlock()
+
+	sess := &srpSession{user: u, a: a}
+	var salt []byte
+	var verifier *big.Int
+	if u != nil {
+		sess.userID, salt, verifier = u.username, u.salt, u.verifier
+	} else {
+		// A stable salt per name, so that repeated attempts look like those
+		// of a real user, and a verifier nobody knows the password for.
+		m := hmac.New(sha256.New, s.fakeKey)
+		io.WriteString(m, name)
+		sum := m.Sum(nil)
+		sess.userID, salt, verifier = name, sum[:16], new(big.Int).SetBytes(sum[16:])
+	}
+	srv, err := srp.NewServer(rand.Reader, verifier)
+	if err != nil {
+		return nil, errInternal("generating the SRP challenge failed")
+	}
+	sess.srv = srv
+	block := randomBytes(64)
+
+	now := s.now()
+	sess.expires = now.Add(sessionLifetime)
+	s.mu.Lock()
+	for k, old := range s.sessions {
+		if !now.Before(old.expires) {
+			delete(s.sessions, k)
+		}
+	}
+	s.sessions[string(block)] = sess
+	s.mu.Unlock()
+
+	return &authOutput{
+		ChallengeName: "PASSWORD_VERIFIER",
+		ChallengeParameters: map[string]string{
+			"SALT":            hex.EncodeToString(salt),
+			"SRP_B":           srv.PublicHex(),
+			"SECRET_BLOCK":    base64.StdEncoding.EncodeToString(block),
+			"USER_ID_FOR_SRP": sess.userID,
+			"USERNAME":        sess.userID,
+		},
+	}, nil
+}
+
+type respondInput struct {
+	ChallengeName      string
+	ClientID           string `json:"ClientId"`
+	ChallengeResponses map[string]string
+	Session            string
+}
+
+func (s *Server) respondToAuthChallenge(body []byte) (any, *apiError) {
+	var in respondInput
+	if e := decodeInput(body, &in); e != nil {
+		return nil, e
+	}
+	if e := s.checkClient(in.ClientID); e != nil {
+		return nil, e
+	}
+	switch in.ChallengeName {
+	case "PASSWORD_VERIFIER":
+	case "":
+		return nil, errInvalidParameter("Missing required parameter ChallengeName")
+	default:
+		if challengeNamePattern.MatchString(in.ChallengeName) {
+			return nil, errInvalidParameter("answering challenge " + in.ChallengeName + " is not supported by cognitotest")
+		}
+		return nil, errInvalidParameter("invalid ChallengeName")
+	}
+	// The Session, if any, is ignored: the SECRET_BLOCK names the session.
+	resp := in.ChallengeResponses
+	for _, k := range []string{"USERNAME", "PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP"} {
+		if resp[k] == "" {
+			return nil, errInvalidParameter("Missing required parameter " + k)
+		}
+	}
+	username, timestamp := resp["USERNAME"], resp["TIMESTAMP"]
+	block, err := base64.StdEncoding.DecodeString(resp["PASSWORD_CLAIM_SECRET_BLOCK"])
+	if err != nil {
+		return nil, errNotAuthorized(badCredentials)
+	}
+	now := s.now()
+	sess := s.takeSession(block, now)
+	if e := s.checkSecretHash(username, resp["SECRET_HASH"]); e != nil {
+		return nil, e
+	}
+	if sess == nil || sess.user == nil || username != sess.userID || !timestampValid(timestamp, now) {
+		return nil, errNotAuthorized(badCredentials)
+	}
+	key, err := sess.srv.Key(sess.a)
+	if err != nil || !srp.VerifySignature(resp["PASSWORD_CLAIM_SIGNATURE"], key, s.poolName, sess.userID, block, timestamp) {
+		return nil, errNotAuthorized(badCredentials)
+	}
+	return s.signIn(sess.user, now)
+}
+
+// takeSession removes and returns the live session of a SECRET_BLOCK: a
+// block can be answered once, whatever the outcome.
+func (s *Server) takeSession(block []byte, now time.Time) *srpSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[string(block)]
+	if !ok {
+		return nil
+	}
+	delete(s.sessions, string(block))
+	if !now.Before(sess.expires) {
+		return nil
+	}
+	return sess
+}
+
+// timestampValid reports whether ts is written exactly as Cognito's clients
+// write it (day of month unpadded, 24-hour clock) and is within
+// timestampWindow of now.
+func timestampValid(ts string, now time.Time) bool {
+	t, err := time.Parse(srp.TimestampLayout, ts)
+	if err != nil || t.Format(srp.TimestampLayout) != ts {
+		return false
+	}
+	d := now.Sub(t)
+	return -timestampWindow <= d && d <= timestampWindow
+}
+
+// passwordAuth answers USER_PASSWORD_AUTH.
+func (s *Server) passwordAuth(params map[string]string) (any, *apiError) {
+	name := params["USERNAME"]
+	if name == "" {
+		return nil, errInvalidParameter("Missing required parameter USERNAME")
+	}
+	if e := s.checkSecretHash(name, params["SECRET_HASH"]); e != nil {
+		return nil, e
+	}
+	password := params["PASSWORD"]
+	if password == "" {
+		return nil, errInvalidParameter("Missing required parameter PASSWORD")
+	}
+	s.mu.Lock()
+	u := s.lookupUser(name)
+	s.mu.Unlock()
+	if u == nil {
+		return nil, errNotAuthorized(badCredentials)
+	}
+	// The password is checked by recomputing the verifier: only the
+	// verifier is stored.
+	got := srp.Verifier(new(big.Int).SetBytes(u.salt), s.poolName, u.username, password)
+	size := (srp.N().BitLen() + 7) / 8
+	if subtle.ConstantTimeCompare(got.FillBytes(make([]byte, size)), u.verifier.FillBytes(make([]byte, size))) != 1 {
+		return nil, errNotAuthorized(badCredentials)
+	}
+	return s.signIn(u, s.now())
+}
+
+// signIn finishes a sign-in whose password has been verified: it answers
+// with the challenge the user was set up with, or with tokens and a new
+// refresh token.
+func (s *Server) signIn(u *user, now time.Time) (any, *apiError) {
+	s.mu.Lock()
+	challenge := u.challenge
+	id := identity{username: u.username, sub: u.sub, email: u.email}
+	generation := u.generation
+	s.mu.Unlock()
+
+	if challenge != "" {
+		return &authOutput{
+			ChallengeName:       challenge,
+			ChallengeParameters: challengeParameters(challenge, id),
+			Session:             base64.RawURLEncoding.EncodeToString(randomBytes(96)),
+		}, nil
+	}
+
+	g := &refreshGrant{
+		username:   u.username,
+		clientID:   s.ClientID,
+		authTime:   now,
+		originJTI:  newUUID(),
+		eventID:    newUUID(),
+		generation: generation,
+	}
+	res, e := s.mint(id, g, now)
+	if e != nil {
+		return nil, e
+	}
+	res.RefreshToken = newRefreshToken()
+	s.mu.Lock()
+	s.grants[res.RefreshToken] = g
+	s.mu.Unlock()
+	return &authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+}
+
+// challengeParameters are the parameters Cognito sends with a challenge,
+// enough for clients that parse them (amazon-cognito-identity-js reads
+// userAttributes and requiredAttributes of NEW_PASSWORD_REQUIRED as JSON).
+func challengeParameters(challenge string, id identity) map[string]string {
+	p := map[string]string{"USER_ID_FOR_SRP": id.username}
+	switch challenge {
+	case "NEW_PASSWORD_REQUIRED":
+		attrs := map[string]string{}
+		if id.email != "" {
+			attrs["email"], attrs["email_verified"] = id.email, "true"
+		}
+		b, err := json.Marshal(attrs)
+		if err != nil {
+			panicf("encoding user attributes: %v", err) // a map of strings always encodes
+		}
+		p["userAttributes"] = string(b)
+		p["requiredAttributes"] = `[]`
+	case "SMS_MFA":
+		p["CODE_DELIVERY_DELIVERY_MEDIUM"] = "SMS"
+		p["CODE_DELIVERY_DESTINATION"] = "+*******0000"
+	case "MFA_SETUP":
+		p["MFAS_CAN_SETUP"] = `["SOFTWARE_TOKEN_MFA"]`
+	case "SELECT_MFA_TYPE":
+		p["MFAS_CAN_CHOOSE"] = `["SMS_MFA","SOFTWARE_TOKEN_MFA"]`
+	}
+	return p
+}
+
+// refresh answers REFRESH_TOKEN_AUTH: new access and ID tokens for the same
+// sign-in, and no new refresh token.
+func (s *Server) refresh(params map[string]string) (any, *apiError) {
+	token := params["REFRESH_TOKEN"]
+	if token == "" {
+		return nil, errInvalidParameter("Missing required parameter REFRESH_TOKEN")
+	}
+	s.mu.Lock()
+	g := s.grants[token]
+	var u *user
+	var id identity
+	revoked := false
+	if g != nil {
+		u = s.users[g.username]
+		id = identity{username: u.username, sub: u.sub, email: u.email}
+		revoked = g.revoked || g.generation != u.generation
+	}
+	s.mu.Unlock()
+	if g == nil || g.clientID != s.ClientID {
+		return nil, errNotAuthorized("Invalid Refresh Token")
+	}
+	if revoked {
+		return nil, errNotAuthorized("Refresh Token has been revoked")
+	}
+	// The secret hash of a refresh is over the Cognito username, never
+	// over the alias the user may have typed at sign-in.
+	if e := s.checkSecretHash(g.username, params["SECRET_HASH"]); e != nil {
+		return nil, e
+	}
+	res, e := s.mint(id, g, s.now())
+	if e != nil {
+		return nil, e
+	}
+	return &authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+}
+
+type revokeTokenInput struct {
+	ClientID     string `json:"ClientId"`
+	Token        string
+	ClientSecret string
+}
+
+// revokeToken answers RevokeToken: the refresh token stops working. As in
+// RFC 7009, a token the server does not know is not an error.
+func (s *Server) revokeToken(body []byte) (any, *apiError) {
+	var in revokeTokenInput
+	if e := decodeInput(body, &in); e != nil {
+		return nil, e
+	}
+	if e := s.checkClient(in.ClientID); e != nil {
+		return nil, e
+	}
+	if in.Token == "" {
+		return nil, errInvalidParameter("Missing required parameter Token")
+	}
+	if s.ClientSecret != "" && subtle.ConstantTimeCompare([]byte(in.ClientSecret), []byte(s.ClientSecret)) != 1 {
+		return nil, &apiError{status: http.StatusBadRequest, typ: "UnauthorizedException", msg: "Client secret is missing or wrong for client " + s.ClientID}
+	}
+	if strings.Count(in.Token, ".") == 2 {
+		return nil, &apiError{status: http.StatusBadRequest, typ: "UnsupportedTokenTypeException", msg: "Only refresh tokens can be revoked"}
+	}
+	s.mu.Lock()
+	if g := s.grants[in.Token]; g != nil && g.clientID == in.ClientID {
+		g.revoked = true
+	}
+	s.mu.Unlock()
+	return struct{}{}, nil
+}
+
+// checkSecretHash verifies SECRET_HASH = base64(HMAC-SHA256(secret,
+// username ‖ client ID)) in constant time when the client has a secret. A
+// SECRET_HASH sent to a client without a secret is ignored.
+func (s *Server) checkSecretHash(username, got string) *apiError {
+	if s.ClientSecret == "" {
+		return nil
+	}
+	m := hmac.New(sha256.New, []byte(s.ClientSecret))
+	io.WriteString(m, username)
+	io.WriteString(m, s.ClientID)
+	sum, err := base64.StdEncoding.DecodeString(got)
+	if got == "" || err != nil || !hmac.Equal(sum, m.Sum(nil)) {
+		return errNotAuthorized("Unable to verify secret hash for client " + s.ClientID)
+	}
+	return nil
+}

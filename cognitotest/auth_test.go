@@ -1,0 +1,523 @@
+package cognitotest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-e8acf5fd/cognito/internal/srp"
+)
+
+const badCreds = "Incorrect username or password."
+
+func TestSRPSignIn(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     []Option
+		password string
+		typed    string // "" means the username
+	}{
+		{name: "username", password: "Passw0rd!"},
+		{name: "email alias", password: "Passw0rd!", typed: "alice@example.com"},
+		{name: "phone alias", password: "Passw0rd!", typed: "+15555550100"},
+		{name: "unicode password", password: "pässwörd-密码-🔑"},
+		{name: "client secret", password: "Passw0rd!", opts: []Option{WithClientSecret("s3cr3t")}},
+		{name: "client secret and alias", password: "Passw0rd!", typed: "alice@example.com", opts: []Option{WithClientSecret("s3cr3t")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestServer(t, tt.opts...)
+			s.AddUser("alice", tt.password)
+			s.AddAlias("alice", "alice@example.com")
+			s.AddAlias("alice", "+15555550100")
+			typed := tt.typed
+			if typed == "" {
+				typed = "alice"
+			}
+
+			cl, ch, err := srpStart(t, s, typed)
+			require.NoError(t, err)
+			p := ch.ChallengeParameters
+			assert.Equal(t, "alice", p["USER_ID_FOR_SRP"])
+			assert.Equal(t, "alice", p["USERNAME"])
+			assert.NotEmpty(t, p["SALT"])
+			assert.NotEmpty(t, p["SRP_B"])
+			assert.NotEmpty(t, p["SECRET_BLOCK"])
+
+			out, err := srpRespond(context.Background(), s, srpProof(t, s, cl, ch, tt.password, srp.Timestamp(time.Now())))
+			require.NoError(t, err)
+			res := out.AuthenticationResult
+			require.NotNil(t, res)
+			assert.Equal(t, "Bearer", aws.ToString(res.TokenType))
+			assert.Equal(t, int32(3600), res.ExpiresIn)
+			assert.GreaterOrEqual(t, len(aws.ToString(res.RefreshToken)), 43)
+			assert.Equal(t, "alice", claims(t, aws.ToString(res.AccessToken))["username"])
+			assert.Equal(t, "alice", claims(t, aws.ToString(res.IdToken))["cognito:username"])
+		})
+	}
+}
+
+func TestSRPWrongPassword(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("bob", "right")
+	_, err := srpSignIn(t, s, "bob", "wrong")
+	requireNotAuthorized(t, err, badCreds)
+	assert.NotContains(t, err.Error(), "wrong")
+}
+
+// An unknown user gets a plausible challenge (with the same salt on every
+// attempt) and fails only when answering it.
+func TestSRPUnknownUser(t *testing.T) {
+	s := newTestServer(t)
+	_, ch1, err := srpStart(t, s, "nobody")
+	require.NoError(t, err)
+	_, ch2, err := srpStart(t, s, "nobody")
+	require.NoError(t, err)
+	assert.Equal(t, "nobody", ch1.ChallengeParameters["USER_ID_FOR_SRP"])
+	assert.Equal(t, ch1.ChallengeParameters["SALT"], ch2.ChallengeParameters["SALT"])
+	assert.NotEqual(t, ch1.ChallengeParameters["SRP_B"], ch2.ChallengeParameters["SRP_B"])
+
+	_, err = srpSignIn(t, s, "nobody", "anything")
+	requireNotAuthorized(t, err, badCreds)
+}
+
+func TestSRPSecretBlockIsSingleUse(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("carol", "pw")
+	ctx := context.Background()
+
+	t.Run("replay after success", func(t *testing.T) {
+		cl, ch, err := srpStart(t, s, "carol")
+		require.NoError(t, err)
+		proof := srpProof(t, s, cl, ch, "pw", srp.Timestamp(time.Now()))
+		_, err = srpRespond(ctx, s, proof)
+		require.NoError(t, err)
+		_, err = srpRespond(ctx, s, proof)
+		requireNotAuthorized(t, err, badCreds)
+	})
+	t.Run("retry after failure", func(t *testing.T) {
+		cl, ch, err := srpStart(t, s, "carol")
+		require.NoError(t, err)
+		_, err = srpRespond(ctx, s, srpProof(t, s, cl, ch, "not pw", srp.Timestamp(time.Now())))
+		requireNotAuthorized(t, err, badCreds)
+		_, err = srpRespond(ctx, s, srpProof(t, s, cl, ch, "pw", srp.Timestamp(time.Now())))
+		requireNotAuthorized(t, err, badCreds)
+	})
+	t.Run("unknown block", func(t *testing.T) {
+		cl, ch, err := srpStart(t, s, "carol")
+		require.NoError(t, err)
+		ch.ChallengeParameters["SECRET_BLOCK"] = "AAAA"
+		_, err = srpRespond(ctx, s, srpProof(t, s, cl, ch, "pw", srp.Timestamp(time.Now())))
+		requireNotAuthorized(t, err, badCreds)
+	})
+}
+
+func TestSRPSessionExpiry(t *testing.T) {
+	clock := newFakeClock(time.Date(2024, 3, 5, 15, 4, 5, 0, time.UTC))
+	s := newTestServer(t, WithClock(clock.Now))
+	s.AddUser("dave", "pw")
+	ctx := context.Background()
+
+	cl, ch, err := srpStart(t, s, "dave")
+	require.NoError(t, err)
+	clock.Advance(3*time.Minute - time.Second)
+	_, err = srpRespond(ctx, s, srpProof(t, s, cl, ch, "pw", srp.Timestamp(clock.Now())))
+	require.NoError(t, err, "a session is live for three minutes")
+
+	cl, ch, err = srpStart(t, s, "dave")
+	require.NoError(t, err)
+	clock.Advance(3 * time.Minute)
+	_, err = srpRespond(ctx, s, srpProof(t, s, cl, ch, "pw", srp.Timestamp(clock.Now())))
+	requireNotAuthorized(t, err, badCreds)
+}
+
+func TestSRPTimestamp(t *testing.T) {
+	// 15:04:05 on the 5th: a padded day and a 12-hour clock both show.
+	now := time.Date(2024, 3, 5, 15, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name      string
+		timestamp string
+		ok        bool
+	}{
+		{"exact", "Tue Mar 5 15:04:05 UTC 2024", true},
+		{"four minutes old", "Tue Mar 5 15:00:05 UTC 2024", true},
+		{"four minutes ahead", "Tue Mar 5 15:08:05 UTC 2024", true},
+		{"padded day", "Tue Mar 05 15:04:05 UTC 2024", false},
+		{"twelve-hour clock", "Tue Mar 5 03:04:05 UTC 2024", false},
+		{"stale", "Tue Mar 5 14:58:05 UTC 2024", false},
+		{"future", "Tue Mar 5 15:10:05 UTC 2024", false},
+		{"wrong weekday", "Mon Mar 5 15:04:05 UTC 2024", false},
+		{"other zone", "Tue Mar 5 15:04:05 GMT 2024", false},
+		{"RFC 3339", "2024-03-05T15:04:05Z", false},
+	}
+	s := newTestServer(t, WithClock(func() time.Time { return now }))
+	s.AddUser("erin", "pw")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cl, ch, err := srpStart(t, s, "erin")
+			require.NoError(t, err)
+			_, err = srpRespond(context.Background(), s, srpProof(t, s, cl, ch, "pw", tt.timestamp))
+			if tt.ok {
+				require.NoError(t, err)
+			} else {
+				requireNotAuthorized(t, err, badCreds)
+			}
+		})
+	}
+}
+
+// The answer must name the Cognito username, not the alias typed.
+func TestSRPAnswerNamesUsername(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("frank", "pw")
+	s.AddAlias("frank", "frank@example.com")
+	cl, ch, err := srpStart(t, s, "frank@example.com")
+	require.NoError(t, err)
+	proof := srpProof(t, s, cl, ch, "pw", srp.Timestamp(time.Now()))
+	proof["USERNAME"] = "frank@example.com"
+	_, err = srpRespond(context.Background(), s, proof)
+	requireNotAuthorized(t, err, badCreds)
+}
+
+// Salts whose first byte is 0x00 or has its high bit set are where clients
+// that pad fixed-width strings go wrong; the server must not.
+func TestSRPAwkwardSalts(t *testing.T) {
+	salts := [][]byte{
+		bytes.Repeat([]byte{0x00}, 16),
+		append([]byte{0x00, 0x00}, bytes.Repeat([]byte{0x7f}, 14)...),
+		append([]byte{0x00, 0x9a}, bytes.Repeat([]byte{0x11}, 14)...),
+		bytes.Repeat([]byte{0xff}, 16),
+		append([]byte{0x80}, bytes.Repeat([]byte{0x01}, 15)...),
+	}
+	s := newTestServer(t, withSalts(salts...))
+	for i := range salts {
+		name := fmt.Sprintf("user%d", i)
+		s.AddUser(name, "pw-"+name)
+		_, ch, err := srpStart(t, s, name)
+		require.NoError(t, err)
+		assert.Len(t, ch.ChallengeParameters["SALT"], 32, "SALT is the 16 bytes in hex")
+		_, err = srpSignIn(t, s, name, "pw-"+name)
+		require.NoError(t, err, name)
+		_, err = passwordSignIn(s, name, "pw-"+name)
+		require.NoError(t, err, name)
+	}
+}
+
+func TestSRPBadPublicValue(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("gina", "pw")
+	for _, a := range []string{"zz", "0", "-5", "0x10", srp.N().Text(16), "0" + srp.N().Text(16)} {
+		_, err := s.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+			AuthFlow:       types.AuthFlowTypeUserSrpAuth,
+			ClientId:       aws.String(s.ClientID),
+			AuthParameters: map[string]string{"USERNAME": "gina", "SRP_A": a},
+		})
+		var ip *types.InvalidParameterException
+		require.ErrorAs(t, err, &ip, a)
+	}
+}
+
+func TestPasswordAuth(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("hank", "Hunter2!")
+	s.AddAlias("hank", "hank@example.com")
+
+	out, err := passwordSignIn(s, "hank@example.com", "Hunter2!")
+	require.NoError(t, err)
+	require.NotNil(t, out.AuthenticationResult)
+	assert.Empty(t, out.ChallengeName)
+	assert.Equal(t, "hank", claims(t, aws.ToString(out.AuthenticationResult.AccessToken))["username"])
+	assert.NotEmpty(t, aws.ToString(out.AuthenticationResult.RefreshToken))
+
+	_, err = passwordSignIn(s, "hank", "hunter2!")
+	requireNotAuthorized(t, err, badCreds)
+	_, err = passwordSignIn(s, "nobody", "Hunter2!")
+	requireNotAuthorized(t, err, badCreds)
+	_, err = passwordSignIn(s, "hank", "")
+	var ip *types.InvalidParameterException
+	require.ErrorAs(t, err, &ip)
+}
+
+func TestRefresh(t *testing.T) {
+	clock := newFakeClock(time.Date(2024, 3, 5, 15, 4, 5, 0, time.UTC))
+	s := newTestServer(t, WithClock(clock.Now))
+	s.AddUser("ivy", "pw")
+	s.AddAlias("ivy", "ivy@example.com")
+	first, err := srpSignIn(t, s, "ivy@example.com", "pw")
+	require.NoError(t, err)
+	rt := aws.ToString(first.AuthenticationResult.RefreshToken)
+
+	for _, flow := range []types.AuthFlowType{types.AuthFlowTypeRefreshTokenAuth, types.AuthFlowTypeRefreshToken} {
+		clock.Advance(10 * time.Minute)
+		out, err := s.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+			AuthFlow:       flow,
+			ClientId:       aws.String(s.ClientID),
+			AuthParameters: map[string]string{"REFRESH_TOKEN": rt},
+		})
+		require.NoError(t, err, flow)
+		res := out.AuthenticationResult
+		require.NotNil(t, res)
+		assert.Nil(t, res.RefreshToken, "a refresh hands out no refresh token")
+		assert.Equal(t, int32(3600), res.ExpiresIn)
+		assert.NotEqual(t, aws.ToString(first.AuthenticationResult.AccessToken), aws.ToString(res.AccessToken))
+		assert.NotEqual(t, aws.ToString(first.AuthenticationResult.IdToken), aws.ToString(res.IdToken))
+
+		before, after := claims(t, aws.ToString(first.AuthenticationResult.AccessToken)), claims(t, aws.ToString(res.AccessToken))
+		assert.Equal(t, before["origin_jti"], after["origin_jti"])
+		assert.Equal(t, before["auth_time"], after["auth_time"])
+		assert.Equal(t, before["sub"], after["sub"])
+		assert.Equal(t, "ivy", after["username"])
+		assert.NotEqual(t, before["jti"], after["jti"])
+		assert.Equal(t, float64(clock.Now().Unix()), after["iat"])
+		assert.Equal(t, float64(clock.Now().Unix()+3600), after["exp"])
+		idAfter := claims(t, aws.ToString(res.IdToken))
+		assert.Equal(t, before["origin_jti"], idAfter["origin_jti"])
+		assert.Equal(t, "ivy@example.com", idAfter["email"])
+	}
+
+	_, err = refresh(s, "not-a-refresh-token", "ivy")
+	requireNotAuthorized(t, err, "Invalid Refresh Token")
+
+	// A refresh token belongs to the app client (and pool) that issued it.
+	other := newTestServer(t)
+	other.AddUser("ivy", "pw")
+	_, err = refresh(other, rt, "ivy")
+	requireNotAuthorized(t, err, "Invalid Refresh Token")
+}
+
+// A Session sent with the PASSWORD_VERIFIER answer is ignored: the
+// SECRET_BLOCK names the session.
+func TestSRPIgnoresSession(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("ike", "pw")
+	cl, ch, err := srpStart(t, s, "ike")
+	require.NoError(t, err)
+	out, err := s.Client().RespondToAuthChallenge(context.Background(), &cip.RespondToAuthChallengeInput{
+		ChallengeName:      types.ChallengeNameTypePasswordVerifier,
+		ClientId:           aws.String(s.ClientID),
+		Session:            aws.String("whatever-the-client-kept"),
+		ChallengeResponses: srpProof(t, s, cl, ch, "pw", srp.Timestamp(time.Now())),
+	})
+	require.NoError(t, err)
+	require.NotNil(t, out.AuthenticationResult)
+}
+
+func TestRevokeRefreshTokens(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("jack", "pw")
+	s.AddUser("kate", "pw")
+	var jacks []string
+	for range 2 {
+		out, err := passwordSignIn(s, "jack", "pw")
+		require.NoError(t, err)
+		jacks = append(jacks, aws.ToString(out.AuthenticationResult.RefreshToken))
+	}
+	kate, err := passwordSignIn(s, "kate", "pw")
+	require.NoError(t, err)
+
+	s.RevokeRefreshTokens("jack")
+	for _, rt := range jacks {
+		_, err := refresh(s, rt, "jack")
+		requireNotAuthorized(t, err, "Refresh Token has been revoked")
+	}
+	_, err = refresh(s, aws.ToString(kate.AuthenticationResult.RefreshToken), "kate")
+	require.NoError(t, err, "other users keep their tokens")
+
+	later, err := passwordSignIn(s, "jack", "pw")
+	require.NoError(t, err)
+	_, err = refresh(s, aws.ToString(later.AuthenticationResult.RefreshToken), "jack")
+	require.NoError(t, err, "tokens issued after the revocation work")
+}
+
+func TestRevokeTokenOperation(t *testing.T) {
+	for _, secret := range []string{"", "top-secret"} {
+		t.Run(fmt.Sprintf("secret=%t", secret != ""), func(t *testing.T) {
+			var opts []Option
+			if secret != "" {
+				opts = append(opts, WithClientSecret(secret))
+			}
+			s := newTestServer(t, opts...)
+			s.AddUser("liam", "pw")
+			one, err := passwordSignIn(s, "liam", "pw")
+			require.NoError(t, err)
+			two, err := passwordSignIn(s, "liam", "pw")
+			require.NoError(t, err)
+			rt := aws.ToString(one.AuthenticationResult.RefreshToken)
+			revoke := func(token, clientSecret string) error {
+				in := &cip.RevokeTokenInput{ClientId: aws.String(s.ClientID), Token: aws.String(token)}
+				if clientSecret != "" {
+					in.ClientSecret = aws.String(clientSecret)
+				}
+				_, err := s.Client().RevokeToken(context.Background(), in)
+				return err
+			}
+
+			if secret != "" {
+				var ue *types.UnauthorizedException
+				require.ErrorAs(t, revoke(rt, ""), &ue)
+				require.ErrorAs(t, revoke(rt, "wrong"), &ue)
+				_, err = refresh(s, rt, "liam")
+				require.NoError(t, err, "a refused revocation revokes nothing")
+			}
+			var utt *types.UnsupportedTokenTypeException
+			require.ErrorAs(t, revoke(aws.ToString(one.AuthenticationResult.AccessToken), secret), &utt)
+
+			require.NoError(t, revoke(rt, secret))
+			require.NoError(t, revoke(rt, secret), "revoking twice is fine")
+			require.NoError(t, revoke("unknown-token", secret), "unknown tokens are not an error (RFC 7009)")
+			_, err = refresh(s, rt, "liam")
+			requireNotAuthorized(t, err, "Refresh Token has been revoked")
+			_, err = refresh(s, aws.ToString(two.AuthenticationResult.RefreshToken), "liam")
+			require.NoError(t, err, "only the revoked token stops working")
+		})
+	}
+}
+
+func TestSecretHash(t *testing.T) {
+	s := newTestServer(t, WithClientSecret("the-secret"))
+	s.AddUser("mia", "pw")
+	s.AddAlias("mia", "mia@example.com")
+	hashErr := "Unable to verify secret hash for client " + s.ClientID
+	ctx := context.Background()
+	initiate := func(flow types.AuthFlowType, params map[string]string) error {
+		_, err := s.Client().InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: flow, ClientId: aws.String(s.ClientID), AuthParameters: params})
+		return err
+	}
+
+	t.Run("initiate", func(t *testing.T) {
+		for _, flow := range []types.AuthFlowType{types.AuthFlowTypeUserSrpAuth, types.AuthFlowTypeUserPasswordAuth} {
+			params := map[string]string{"USERNAME": "mia@example.com", "SRP_A": "abcdef", "PASSWORD": "pw"}
+			requireNotAuthorized(t, initiate(flow, params), hashErr)
+			params["SECRET_HASH"] = "not base64!"
+			requireNotAuthorized(t, initiate(flow, params), hashErr)
+			params["SECRET_HASH"] = secretHash(s, "mia") // over the username, not the name typed
+			requireNotAuthorized(t, initiate(flow, params), hashErr)
+		}
+		_, err := passwordSignIn(s, "mia@example.com", "pw") // hash over the name typed
+		require.NoError(t, err)
+	})
+	t.Run("respond", func(t *testing.T) {
+		for _, hash := range []string{"", secretHash(s, "mia@example.com")} {
+			cl, ch, err := srpStart(t, s, "mia@example.com")
+			require.NoError(t, err)
+			proof := srpProof(t, s, cl, ch, "pw", srp.Timestamp(time.Now()))
+			proof["SECRET_HASH"] = hash
+			_, err = srpRespond(ctx, s, proof)
+			requireNotAuthorized(t, err, hashErr)
+		}
+	})
+	t.Run("refresh", func(t *testing.T) {
+		out, err := srpSignIn(t, s, "mia@example.com", "pw")
+		require.NoError(t, err)
+		rt := aws.ToString(out.AuthenticationResult.RefreshToken)
+		requireNotAuthorized(t, initiate(types.AuthFlowTypeRefreshTokenAuth, map[string]string{"REFRESH_TOKEN": rt}), hashErr)
+		_, err = refresh(s, rt, "mia@example.com")
+		requireNotAuthorized(t, err, hashErr)
+		_, err = refresh(s, rt, "mia")
+		require.NoError(t, err)
+	})
+}
+
+func TestRequireChallenge(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("nina", "pw")
+	s.AddAlias("nina", "nina@example.com")
+	ctx := context.Background()
+
+	s.RequireChallenge("nina", "NEW_PASSWORD_REQUIRED")
+	out, err := srpSignIn(t, s, "nina", "pw")
+	require.NoError(t, err)
+	assert.Equal(t, types.ChallengeNameTypeNewPasswordRequired, out.ChallengeName)
+	assert.Nil(t, out.AuthenticationResult)
+	assert.NotEmpty(t, aws.ToString(out.Session))
+	var attrs map[string]string
+	require.NoError(t, json.Unmarshal([]byte(out.ChallengeParameters["userAttributes"]), &attrs))
+	assert.Equal(t, "nina@example.com", attrs["email"])
+	var required []string
+	require.NoError(t, json.Unmarshal([]byte(out.ChallengeParameters["requiredAttributes"]), &required))
+
+	_, err = srpSignIn(t, s, "nina", "wrong")
+	requireNotAuthorized(t, err, badCreds)
+
+	s.RequireChallenge("nina", "SOFTWARE_TOKEN_MFA")
+	pw, err := passwordSignIn(s, "nina", "pw")
+	require.NoError(t, err)
+	assert.Equal(t, types.ChallengeNameTypeSoftwareTokenMfa, pw.ChallengeName)
+	assert.Nil(t, pw.AuthenticationResult)
+	require.NotEmpty(t, aws.ToString(pw.Session))
+
+	_, err = s.Client().RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
+		ChallengeName:      types.ChallengeNameTypeSoftwareTokenMfa,
+		ClientId:           aws.String(s.ClientID),
+		Session:            pw.Session,
+		ChallengeResponses: map[string]string{"USERNAME": "nina", "SOFTWARE_TOKEN_MFA_CODE": "123456"},
+	})
+	var ip *types.InvalidParameterException
+	require.ErrorAs(t, err, &ip)
+
+	s.RequireChallenge("nina", "")
+	out, err = srpSignIn(t, s, "nina", "pw")
+	require.NoError(t, err)
+	require.NotNil(t, out.AuthenticationResult)
+}
+
+// Many clients sign in, refresh and fail at once; run with -race.
+func TestConcurrentSignIns(t *testing.T) {
+	s := newTestServer(t, WithClientSecret("shh"))
+	const users = 10
+	for i := range users {
+		name := fmt.Sprintf("user%d", i)
+		s.AddUser(name, "pw-"+name)
+		s.AddAlias(name, name+"@example.com")
+	}
+	var wg sync.WaitGroup
+	const perUser = 4
+	errs := make(chan error, users*(perUser+1))
+	for i := range users {
+		name := fmt.Sprintf("user%d", i)
+		for j := range perUser {
+			wg.Go(func() {
+				typed := name
+				if j%2 == 1 {
+					typed = name + "@example.com"
+				}
+				out, err := srpSignIn(t, s, typed, "pw-"+name)
+				if err != nil {
+					errs <- fmt.Errorf("%s: sign-in: %w", typed, err)
+					return
+				}
+				if got := claims(t, aws.ToString(out.AuthenticationResult.AccessToken))["username"]; got != name {
+					errs <- fmt.Errorf("%s: username claim %v", typed, got)
+				}
+				if _, err := refresh(s, aws.ToString(out.AuthenticationResult.RefreshToken), name); err != nil {
+					errs <- fmt.Errorf("%s: refresh: %w", typed, err)
+				}
+			})
+		}
+		wg.Go(func() {
+			_, err := passwordSignIn(s, name, "wrong")
+			var na *types.NotAuthorizedException
+			if !assert.ErrorAs(t, err, &na) {
+				errs <- fmt.Errorf("%s: wrong password accepted", name)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Equal(t, users*perUser, s.Calls("RespondToAuthChallenge"))
+	assert.Equal(t, users*perUser*2+users, s.Calls("InitiateAuth"))
+}

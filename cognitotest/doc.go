@@ -1,0 +1,73 @@
+// Package cognitotest provides an in-process Amazon Cognito user pool for
+// tests and demos, in the manner of net/http/httptest: a [Server] that
+// speaks Cognito's real wire protocol on a loopback address, so that
+// unmodified clients (the AWS SDK for Go v2, amazon-cognito-identity-js,
+// this module's token source) sign in to it as they would to AWS. It needs
+// no AWS account and no network beyond 127.0.0.1. It is not a production
+// identity provider: it keeps everything in memory and serves plain HTTP.
+//
+//	s := cognitotest.NewServer()
+//	defer s.Close()
+//	s.AddUser("alice", "correct horse battery staple")
+//	s.AddAlias("alice", "alice@example.com")
+//
+//	// With the SDK client it hands out (no credentials, retries off):
+//	out, err := s.Client().InitiateAuth(ctx, &cognitoidentityprovider.InitiateAuthInput{
+//		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
+//		ClientId:       aws.String(s.ClientID),
+//		AuthParameters: map[string]string{"USERNAME": "alice@example.com", "PASSWORD": "correct horse battery staple"},
+//	})
+//
+//	// With the cognito package's token source:
+//	conf := &cognito.Config{
+//		UserPoolID: s.UserPoolID,
+//		ClientID:   s.ClientID,
+//		Username:   "alice@example.com",
+//		Password:   "correct horse battery staple",
+//		Client:     s.Client(),
+//	}
+//	tok, err := conf.TokenSource(ctx, nil).Token()
+//
+// # What it implements
+//
+// The API is AWS JSON 1.1 (POST /, X-Amz-Target
+// AWSCognitoIdentityProviderService.<Operation>), with Cognito's error
+// types in both the __type field and the x-amzn-ErrorType header. The
+// operations are:
+//
+//   - InitiateAuth with USER_SRP_AUTH (a genuine SRP-6a server: salts and
+//     verifiers per user, PASSWORD_VERIFIER sessions that are single use and
+//     expire after three minutes, TIMESTAMP checked for its exact format and
+//     a five-minute window), USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH (or
+//     REFRESH_TOKEN). A refresh returns no new refresh token, as Cognito.
+//   - RespondToAuthChallenge for PASSWORD_VERIFIER.
+//   - RevokeToken for refresh tokens.
+//
+// Failed sign-ins, unknown users included, answer NotAuthorizedException
+// "Incorrect username or password.", as a pool that prevents user-existence
+// errors does. With [WithClientSecret] every call needs the right
+// SECRET_HASH (over the name typed at sign-in, the Cognito username when
+// answering the challenge or refreshing). Usernames and aliases are
+// case-sensitive.
+//
+// Access and ID tokens are RS256 JWTs with Cognito's claims. The JWKS is
+// served at Issuer + "/.well-known/jwks.json" and the OpenID discovery
+// document at Issuer + "/.well-known/openid-configuration", so verifiers
+// such as go-oidc can check them against [Server.Issuer]. For speed, one
+// RSA key is generated per process and shared by all servers, each with
+// its own key ID.
+//
+// # Test knobs
+//
+// [Server.Calls] counts requests per operation. [Server.FailNext] injects
+// errors, [Server.Delay] slows an operation down (a waiting call ends when
+// its client gives up), [Server.RequireChallenge] stops a user's sign-ins
+// at a challenge, and [Server.RevokeRefreshTokens] revokes a user's refresh
+// tokens. [WithClock], [WithTokenLifetime] and [WithoutExpiresIn] shape
+// expiry. The client from [Server.Client] does not retry, so an injected
+// fault reaches the caller exactly as injected.
+//
+// All methods are safe for concurrent use. Methods panic, with a message
+// starting "cognitotest:", when misused: an unknown or duplicate user, an
+// alias already taken, an unknown operation name, a negative count.
+package cognitotest

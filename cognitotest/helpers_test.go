@@ -1,0 +1,174 @@
+package cognitotest
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-e8acf5fd/cognito/internal/srp"
+)
+
+// newTestServer starts a server that is closed when the test ends.
+func newTestServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := NewServer(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// fakeClock is a settable clock for WithClock.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// withSalts makes AddUser take its salts from the list, in order.
+func withSalts(salts ...[]byte) Option {
+	var mu sync.Mutex
+	return func(c *config) {
+		c.salt = func() []byte {
+			mu.Lock()
+			defer mu.Unlock()
+			next := salts[0]
+			salts = salts[1:]
+			return next
+		}
+	}
+}
+
+// secretHash is the SECRET_HASH a client computes.
+func secretHash(s *Server, username string) string {
+	m := hmac.New(sha256.New, []byte(s.ClientSecret))
+	m.Write([]byte(username + s.ClientID))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// withHash adds SECRET_HASH over username to params when the client has a
+// secret.
+func withHash(s *Server, params map[string]string, username string) map[string]string {
+	if s.ClientSecret != "" {
+		params["SECRET_HASH"] = secretHash(s, username)
+	}
+	return params
+}
+
+// srpStart sends USER_SRP_AUTH for the typed name and returns the client
+// key pair and the challenge.
+func srpStart(t testing.TB, s *Server, typed string) (*srp.Client, *cip.InitiateAuthOutput, error) {
+	t.Helper()
+	cl, err := srp.NewClient(rand.Reader)
+	require.NoError(t, err)
+	out, err := s.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserSrpAuth,
+		ClientId:       aws.String(s.ClientID),
+		AuthParameters: withHash(s, map[string]string{"USERNAME": typed, "SRP_A": cl.PublicHex()}, typed),
+	})
+	return cl, out, err
+}
+
+// srpProof computes the PASSWORD_VERIFIER answer to a challenge, signed at
+// timestamp, with SECRET_HASH over USER_ID_FOR_SRP when needed.
+func srpProof(t testing.TB, s *Server, cl *srp.Client, ch *cip.InitiateAuthOutput, password, timestamp string) map[string]string {
+	t.Helper()
+	require.Equal(t, types.ChallengeNameTypePasswordVerifier, ch.ChallengeName)
+	p := ch.ChallengeParameters
+	userID := p["USER_ID_FOR_SRP"]
+	salt, err := srp.ParseHex(p["SALT"])
+	require.NoError(t, err)
+	b, err := srp.ParseHex(p["SRP_B"])
+	require.NoError(t, err)
+	key, err := cl.Key(salt, b, s.poolName, userID, password)
+	require.NoError(t, err)
+	block, err := base64.StdEncoding.DecodeString(p["SECRET_BLOCK"])
+	require.NoError(t, err)
+	return withHash(s, map[string]string{
+		"USERNAME":                    userID,
+		"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"],
+		"PASSWORD_CLAIM_SIGNATURE":    srp.Signature(key, s.poolName, userID, block, timestamp),
+		"TIMESTAMP":                   timestamp,
+	}, userID)
+}
+
+// srpRespond sends a PASSWORD_VERIFIER answer.
+func srpRespond(ctx context.Context, s *Server, responses map[string]string) (*cip.RespondToAuthChallengeOutput, error) {
+	return s.Client().RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
+		ChallengeName:      types.ChallengeNameTypePasswordVerifier,
+		ClientId:           aws.String(s.ClientID),
+		ChallengeResponses: responses,
+	})
+}
+
+// srpSignIn runs a whole SRP sign-in at the server's current time.
+func srpSignIn(t testing.TB, s *Server, typed, password string) (*cip.RespondToAuthChallengeOutput, error) {
+	t.Helper()
+	cl, ch, err := srpStart(t, s, typed)
+	if err != nil {
+		return nil, err
+	}
+	return srpRespond(context.Background(), s, srpProof(t, s, cl, ch, password, srp.Timestamp(s.now())))
+}
+
+// passwordSignIn runs a USER_PASSWORD_AUTH sign-in.
+func passwordSignIn(s *Server, typed, password string) (*cip.InitiateAuthOutput, error) {
+	return s.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
+		ClientId:       aws.String(s.ClientID),
+		AuthParameters: withHash(s, map[string]string{"USERNAME": typed, "PASSWORD": password}, typed),
+	})
+}
+
+// refresh runs REFRESH_TOKEN_AUTH with SECRET_HASH over hashName when the
+// client has a secret.
+func refresh(s *Server, token, hashName string) (*cip.InitiateAuthOutput, error) {
+	return s.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeRefreshTokenAuth,
+		ClientId:       aws.String(s.ClientID),
+		AuthParameters: withHash(s, map[string]string{"REFRESH_TOKEN": token}, hashName),
+	})
+}
+
+// claims decodes a JWT's payload without verifying it.
+func claims(t testing.TB, jwt string) map[string]any {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	require.Len(t, parts, 3)
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	var c map[string]any
+	require.NoError(t, json.Unmarshal(raw, &c))
+	return c
+}
+
+// requireNotAuthorized checks that err is a NotAuthorizedException with msg.
+func requireNotAuthorized(t testing.TB, err error, msg string) {
+	t.Helper()
+	var na *types.NotAuthorizedException
+	require.ErrorAs(t, err, &na)
+	require.Equal(t, msg, na.ErrorMessage())
+}

@@ -1,0 +1,502 @@
+package cognitotest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/seed-e8acf5fd/cognito/internal/srp"
+)
+
+const (
+	// region is the AWS region the pool pretends to live in.
+	region = "us-east-1"
+	// targetPrefix starts every X-Amz-Target header of the user-pool API.
+	targetPrefix = "AWSCognitoIdentityProviderService."
+	// maxBodyBytes bounds a request body; real requests are a few KiB.
+	maxBodyBytes = 64 << 10
+	// jsonContentType is the media type of AWS JSON 1.1 bodies.
+	jsonContentType = "application/x-amz-json-1.1"
+	// defaultLifetime is the lifetime of access and ID tokens.
+	defaultLifetime = time.Hour
+)
+
+// config holds what the options set.
+type config struct {
+	lifetime      time.Duration
+	secret        string
+	now           func() time.Time
+	omitExpiresIn bool
+	// salt, when set, replaces the random 16-byte salt of AddUser; the
+	// package's own tests use it to force salts with awkward first bytes.
+	salt func() []byte
+}
+
+// Option configures a [Server] made by [NewServer].
+type Option func(*config)
+
+// WithTokenLifetime sets the lifetime of access and ID tokens (default one
+// hour). It must be a whole, positive number of seconds, as the exp claim
+// and ExpiresIn are; anything else panics.
+func WithTokenLifetime(d time.Duration) Option {
+	if d < time.Second || d%time.Second != 0 {
+		panicf("token lifetime %v is not a whole positive number of seconds", d)
+	}
+	return func(c *config) { c.lifetime = d }
+}
+
+// WithClientSecret gives the app client a secret: every InitiateAuth and
+// RespondToAuthChallenge call must then carry a SECRET_HASH, and RevokeToken
+// a ClientSecret. The secret is published in [Server.ClientSecret]. An empty
+// secret panics.
+func WithClientSecret(secret string) Option {
+	if secret == "" {
+		panicf("empty client secret")
+	}
+	return func(c *config) { c.secret = secret }
+}
+
+// WithClock replaces the server's clock (time.Now by default). It decides
+// the iat, exp and auth_time claims, the window in which an SRP TIMESTAMP is
+// accepted, when an SRP session expires, and the HTTP Date header of every
+// response (which clients use to detect clock skew). A nil clock panics.
+func WithClock(now func() time.Time) Option {
+	if now == nil {
+		panicf("nil clock")
+	}
+	return func(c *config) { c.now = now }
+}
+
+// WithoutExpiresIn leaves ExpiresIn out of every AuthenticationResult, as the
+// cognito-local emulator does, so that clients must read the JWT's exp claim.
+func WithoutExpiresIn() Option {
+	return func(c *config) { c.omitExpiresIn = true }
+}
+
+// Server is an in-process Amazon Cognito user pool with a single app client,
+// listening on a loopback address. Create it with [NewServer] and stop it
+// with [Server.Close]. All its methods are safe for concurrent use.
+type Server struct {
+	// URL is the endpoint, http://127.0.0.1:port, without a trailing slash.
+	URL string
+	// UserPoolID is the pool's ID, "us-east-1_" followed by random letters
+	// and digits.
+	UserPoolID string
+	// ClientID is the app client's ID: 26 random lowercase letters and digits.
+	ClientID string
+	// ClientSecret is the app client's secret, empty unless the server was
+	// made with [WithClientSecret].
+	ClientSecret string
+	// Issuer is the iss claim of every token, URL + "/" + UserPoolID; the
+	// OpenID discovery document and the JWKS are served beneath it.
+	Issuer string
+
+	cfg      config
+	poolName string // UserPoolID after "_"
+	ts       *httptest.Server
+	key      *rsa.PrivateKey
+	kid      string
+	// fakeKey keys the simulated salts handed out for unknown users.
+	fakeKey   []byte
+	closed    chan struct{}
+	closeOnce sync.Once
+
+	mu       sync.Mutex
+	users    map[string]*user         // by Cognito username
+	aliases  map[string]string        // sign-in alias → Cognito username
+	sessions map[string]*srpSession   // by decoded SECRET_BLOCK
+	grants   map[string]*refreshGrant // by refresh token
+	calls    map[string]int
+	faults   map[string]fault
+	delays   map[string]time.Duration
+}
+
+// user is one confirmed user of the pool. Only the SRP verifier is kept,
+// never the password.
+type user struct {
+	username  string
+	sub       string
+	salt      []byte
+	verifier  *big.Int
+	email     string // first alias with an "@"
+	challenge string // set by RequireChallenge
+	// generation counts RevokeRefreshTokens calls: a refresh token is valid
+	// only while the generation it was issued in is current.
+	generation int
+}
+
+// NewServer starts a user pool on a random loopback port. Close it when done,
+// typically with t.Cleanup(s.Close).
+func NewServer(opts ...Option) *Server {
+	cfg := config{lifetime: defaultLifetime, now: time.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := &Server{
+		UserPoolID:   region + "_" + randomString(9, alnum),
+		ClientID:     randomString(26, lowerAlnum),
+		ClientSecret: cfg.secret,
+		cfg:          cfg,
+		key:          signingKey(),
+		kid:          base64.RawURLEncoding.EncodeToString(randomBytes(24)),
+		fakeKey:      randomBytes(32),
+		closed:       make(chan struct{}),
+		users:        make(map[string]*user),
+		aliases:      make(map[string]string),
+		sessions:     make(map[string]*srpSession),
+		grants:       make(map[string]*refreshGrant),
+		calls:        make(map[string]int),
+		faults:       make(map[string]fault),
+		delays:       make(map[string]time.Duration),
+	}
+	s.poolName = s.UserPoolID[strings.IndexByte(s.UserPoolID, '_')+1:]
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.URL = s.ts.URL
+	s.Issuer = s.URL + "/" + s.UserPoolID
+	return s
+}
+
+// Close shuts the server down. Calls waiting in a [Server.Delay] are
+// released first, so Close does not hang on them. Close may be called more
+// than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.ts.Close()
+	})
+}
+
+// Client returns an SDK client aimed at the server: region us-east-1,
+// BaseEndpoint [Server.URL], no credentials (the user-pool sign-in calls need
+// none) and retries turned off with [aws.NopRetryer], so that every fault
+// injected with [Server.FailNext] reaches the caller as it was sent.
+func (s *Server) Client() *cognitoidentityprovider.Client {
+	return cognitoidentityprovider.New(cognitoidentityprovider.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(s.URL),
+		Retryer:      aws.NopRetryer{},
+		HTTPClient:   s.ts.Client(),
+	})
+}
+
+// AddUser adds a confirmed user. username is the Cognito username: the
+// USER_ID_FOR_SRP of SRP sign-ins and the username claim of access tokens.
+// Only an SRP verifier of the password is stored. AddUser panics for an
+// empty name or password, and for a name already taken by a user or an alias.
+func (s *Server) AddUser(username, password string) {
+	if username == "" {
+		panicf("AddUser: empty username")
+	}
+	if password == "" {
+		panicf("AddUser: empty password for %q", username)
+	}
+	salt := randomBytes(16)
+	if s.cfg.salt != nil {
+		salt = s.cfg.salt()
+	}
+	u := &user{
+		username: username,
+		sub:      newUUID(),
+		salt:     salt,
+		verifier: srp.Verifier(new(big.Int).SetBytes(salt), s.poolName, username, password),
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[username]; ok {
+		panicf("AddUser: duplicate user %q", username)
+	}
+	if _, ok := s.aliases[username]; ok {
+		panicf("AddUser: %q is already an alias", username)
+	}
+	s.users[username] = u
+}
+
+// AddAlias lets an existing user sign in with alias (an email address or a
+// phone number) as well: InitiateAuth accepts it as USERNAME, while
+// USER_ID_FOR_SRP and the token claims keep the Cognito username. The first
+// alias containing "@" becomes the user's email and email_verified claims in
+// ID tokens. AddAlias panics for an unknown user or an alias already taken by
+// a user or another alias.
+func (s *Server) AddAlias(username, alias string) {
+	if alias == "" {
+		panicf("AddAlias: empty alias")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[username]
+	if !ok {
+		panicf("AddAlias: unknown user %q", username)
+	}
+	if _, ok := s.users[alias]; ok {
+		panicf("AddAlias: alias %q is taken by a user", alias)
+	}
+	if _, ok := s.aliases[alias]; ok {
+		panicf("AddAlias: alias %q is taken", alias)
+	}
+	s.aliases[alias] = username
+	if u.email == "" && strings.Contains(alias, "@") {
+		u.email = alias
+	}
+}
+
+// challengeNamePattern is the shape of Cognito challenge names.
+var challengeNamePattern = regexp.MustCompile(`^[A-Z][A-Z_]{0,63}$`)
+
+// RequireChallenge makes every later sign-in of username stop, once the
+// password has been verified (SRP or password flow), at challengeName
+// ("NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", ...) with a Session instead
+// of tokens. Answering the challenge is not supported: RespondToAuthChallenge
+// for it fails with InvalidParameterException. An empty challengeName
+// removes the requirement. RequireChallenge panics for an unknown user, for
+// PASSWORD_VERIFIER and for a name that is not in upper snake case.
+func (s *Server) RequireChallenge(username, challengeName string) {
+	if challengeName != "" && (!challengeNamePattern.MatchString(challengeName) || challengeName == "PASSWORD_VERIFIER") {
+		panicf("RequireChallenge: invalid challenge name %q", challengeName)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[username]
+	if !ok {
+		panicf("RequireChallenge: unknown user %q", username)
+	}
+	u.challenge = challengeName
+}
+
+// RevokeRefreshTokens revokes every refresh token issued so far to username:
+// a later REFRESH_TOKEN_AUTH with any of them fails with
+// NotAuthorizedException "Refresh Token has been revoked". Tokens issued
+// afterwards work. It panics for an unknown user.
+func (s *Server) RevokeRefreshTokens(username string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[username]
+	if !ok {
+		panicf("RevokeRefreshTokens: unknown user %q", username)
+	}
+	u.generation++
+}
+
+// lookupUser finds a user by Cognito username or alias. It must be called
+// with s.mu held.
+func (s *Server) lookupUser(name string) *user {
+	if u, ok := s.users[name]; ok {
+		return u
+	}
+	if username, ok := s.aliases[name]; ok {
+		return s.users[username]
+	}
+	return nil
+}
+
+func (s *Server) now() time.Time { return s.cfg.now() }
+
+// serveHTTP routes the API (POST /) and the two OpenID documents.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	// The Date header follows the server's clock, as a real server's would:
+	// clients (the AWS SDK, this module's token source) read it to correct
+	// for clock skew, so with WithClock they see the skew they must handle.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	wellKnown := "/" + s.UserPoolID + "/.well-known/"
+	switch {
+	case r.URL.Path == "/":
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		s.serveAPI(w, r)
+	case r.Method == http.MethodGet && r.URL.Path == wellKnown+"jwks.json":
+		s.serveJWKS(w)
+	case r.Method == http.MethodGet && r.URL.Path == wellKnown+"openid-configuration":
+		s.serveDiscovery(w)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// opFunc answers one API call: it decodes body and returns the response
+// document or a wire error.
+type opFunc func(s *Server, body []byte) (any, *apiError)
+
+// operations are the API calls the server implements.
+var operations = map[string]opFunc{
+	"InitiateAuth":           (*Server).initiateAuth,
+	"RespondToAuthChallenge": (*Server).respondToAuthChallenge,
+	"RevokeToken":            (*Server).revokeToken,
+}
+
+// serveAPI answers one AWS JSON 1.1 call.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	if !ok || !isOperationName(name) {
+		writeError(w, &apiError{status: http.StatusBadRequest, typ: "UnknownOperationException", msg: "missing or malformed X-Amz-Target header"})
+		return
+	}
+	s.count(name)
+	// Read the whole body before any delay: only then does net/http watch
+	// the connection and cancel the request's context when the client leaves.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, &apiError{status: http.StatusRequestEntityTooLarge, typ: "SerializationException", msg: fmt.Sprintf("request body exceeds %d bytes", maxBodyBytes)})
+			return
+		}
+		writeError(w, &apiError{status: http.StatusBadRequest, typ: "SerializationException", msg: "cannot read request body"})
+		return
+	}
+	op, ok := operations[name]
+	if !ok {
+		writeError(w, &apiError{status: http.StatusBadRequest, typ: "UnknownOperationException", msg: "operation " + name + " is not supported by cognitotest"})
+		return
+	}
+	if !s.wait(r, name) {
+		// The client is gone or the server is closing: drop the connection
+		// rather than send an empty success. net/http recovers this panic
+		// quietly.
+		panic(http.ErrAbortHandler)
+	}
+	if e := s.takeFault(name); e != nil {
+		writeError(w, e)
+		return
+	}
+	out, e := op(s, body)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	writeJSON(w, http.StatusOK, jsonContentType, out)
+}
+
+// apiError is an error as the wire carries it: an HTTP status, the __type
+// and a message. Messages never contain passwords, secrets or tokens.
+type apiError struct {
+	status int
+	typ    string
+	msg    string
+}
+
+func errNotAuthorized(msg string) *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: "NotAuthorizedException", msg: msg}
+}
+
+func errInvalidParameter(msg string) *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: "InvalidParameterException", msg: msg}
+}
+
+func errInternal(msg string) *apiError {
+	return &apiError{status: http.StatusInternalServerError, typ: "InternalErrorException", msg: msg}
+}
+
+// writeError sends e with both the __type body field and the
+// x-amzn-ErrorType header, which clients read in either order.
+func writeError(w http.ResponseWriter, e *apiError) {
+	w.Header().Set("X-Amzn-Errortype", e.typ)
+	writeJSON(w, e.status, jsonContentType, struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}{e.typ, e.msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only the package's own response types reach here.
+		panicf("encoding response: %v", err)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Amzn-Requestid", newUUID())
+	w.WriteHeader(status)
+	w.Write(b) // a failed write means the client left; nothing to do
+}
+
+// decodeInput parses a request body into in; a body that is not a JSON
+// object of the right shape is a SerializationException, as on AWS.
+func decodeInput(body []byte, in any) *apiError {
+	if err := json.Unmarshal(body, in); err != nil {
+		return &apiError{status: http.StatusBadRequest, typ: "SerializationException", msg: "request body is not a valid JSON document for this operation"}
+	}
+	return nil
+}
+
+// checkClient reports a missing or foreign app client ID.
+func (s *Server) checkClient(clientID string) *apiError {
+	if clientID == "" {
+		return errInvalidParameter("Missing required parameter ClientId")
+	}
+	if clientID != s.ClientID {
+		return &apiError{status: http.StatusBadRequest, typ: "ResourceNotFoundException", msg: "User pool client " + clientID + " does not exist."}
+	}
+	return nil
+}
+
+// isOperationName reports whether name looks like an API operation name,
+// which keeps the call counters bounded to plausible keys.
+func isOperationName(name string) bool {
+	if name == "" || len(name) > 64 || name[0] < 'A' || name[0] > 'Z' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+const (
+	alnum      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
+)
+
+// randomString draws n characters uniformly from alphabet.
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(alphabet)))
+	for i := range b {
+		k, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panicf("reading random bytes: %v", err)
+		}
+		b[i] = alphabet[k.Int64()]
+	}
+	return string(b)
+}
+
+// randomBytes returns n bytes from crypto/rand, which does not fail on
+// supported platforms.
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panicf("reading random bytes: %v", err)
+	}
+	return b
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	b := randomBytes(16)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// panicf reports misuse of the package.
+func panicf(format string, args ...any) {
+	panic(fmt.Sprintf("cognitotest: "+format, args...))
+}

@@ -1,0 +1,321 @@
+package cognitotest
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestIdentifiers(t *testing.T) {
+	s := newTestServer(t)
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, s.URL)
+	// The rule amazon-cognito-identity-js's CognitoUserPool applies.
+	assert.Regexp(t, `^[\w-]+_[0-9a-zA-Z]+$`, s.UserPoolID)
+	assert.True(t, strings.HasPrefix(s.UserPoolID, "us-east-1_"))
+	assert.Regexp(t, `^[a-z0-9]{26}$`, s.ClientID)
+	assert.Empty(t, s.ClientSecret)
+	assert.Equal(t, s.URL+"/"+s.UserPoolID, s.Issuer)
+
+	other := newTestServer(t, WithClientSecret("xyz"))
+	assert.NotEqual(t, s.UserPoolID, other.UserPoolID)
+	assert.NotEqual(t, s.ClientID, other.ClientID)
+	assert.Equal(t, "xyz", other.ClientSecret)
+}
+
+// post sends a raw API request and returns the status, headers and body.
+func post(t *testing.T, s *Server, target, body string) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	if target != "" {
+		req.Header.Set("X-Amz-Target", target)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(raw, &doc), string(raw))
+	return resp.StatusCode, resp.Header, doc
+}
+
+func TestWireFormat(t *testing.T) {
+	s := newTestServer(t, WithoutExpiresIn())
+	s.AddUser("olga", "pw")
+	const initiate = "AWSCognitoIdentityProviderService.InitiateAuth"
+	ok := `{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"` + s.ClientID + `","AuthParameters":{"USERNAME":"olga","PASSWORD":"pw","DEVICE_KEY":null},"ClientMetadata":{},"UserContextData":{"EncodedData":"x"}}`
+
+	t.Run("success", func(t *testing.T) {
+		status, h, doc := post(t, s, initiate, ok)
+		assert.Equal(t, http.StatusOK, status)
+		assert.Equal(t, "application/x-amz-json-1.1", h.Get("Content-Type"))
+		assert.NotEmpty(t, h.Get("x-amzn-RequestId"))
+		res := doc["AuthenticationResult"].(map[string]any)
+		assert.NotContains(t, res, "ExpiresIn", "WithoutExpiresIn")
+		assert.Equal(t, "Bearer", res["TokenType"])
+		for _, k := range []string{"AccessToken", "IdToken", "RefreshToken"} {
+			assert.NotEmpty(t, res[k], k)
+		}
+		assert.Equal(t, map[string]any{}, doc["ChallengeParameters"])
+	})
+
+	tests := []struct {
+		name, target, body, errType string
+		status                      int
+	}{
+		{"bad JSON", initiate, `{"AuthFlow":`, "SerializationException", 400},
+		{"wrong shape", initiate, `{"AuthParameters":"USERNAME"}`, "SerializationException", 400},
+		{"unknown operation", "AWSCognitoIdentityProviderService.GetUser", `{}`, "UnknownOperationException", 400},
+		{"foreign service", "DynamoDB_20120810.GetItem", `{}`, "UnknownOperationException", 400},
+		{"no target", "", `{}`, "UnknownOperationException", 400},
+		{"wrong client", initiate, `{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"nope","AuthParameters":{"USERNAME":"olga","PASSWORD":"pw"}}`, "ResourceNotFoundException", 400},
+		{"no client", initiate, `{"AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{"USERNAME":"olga","PASSWORD":"pw"}}`, "InvalidParameterException", 400},
+		{"unsupported flow", initiate, `{"AuthFlow":"CUSTOM_AUTH","ClientId":"` + s.ClientID + `","AuthParameters":{"USERNAME":"olga"}}`, "InvalidParameterException", 400},
+		{"no flow", initiate, `{"ClientId":"` + s.ClientID + `"}`, "InvalidParameterException", 400},
+		{"wrong password", initiate, strings.Replace(ok, `"pw"`, `"px"`, 1), "NotAuthorizedException", 400},
+		{"too large", initiate, `{"x":"` + strings.Repeat("a", 1<<20) + `"}`, "SerializationException", 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, h, doc := post(t, s, tt.target, tt.body)
+			assert.Equal(t, tt.status, status)
+			assert.Equal(t, tt.errType, h.Get("x-amzn-ErrorType"))
+			assert.Equal(t, tt.errType, doc["__type"])
+			assert.NotEmpty(t, doc["message"])
+		})
+	}
+
+	resp, err := http.Get(s.URL + "/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+}
+
+// The Date header follows the server's clock, so clients that correct
+// for skew with it see the skew WithClock sets up.
+func TestDateHeaderFollowsClock(t *testing.T) {
+	now := time.Date(2024, 3, 5, 15, 4, 5, 0, time.UTC)
+	s := newTestServer(t, WithClock(func() time.Time { return now }))
+	_, h, _ := post(t, s, "AWSCognitoIdentityProviderService.InitiateAuth", `{}`)
+	assert.Equal(t, "Tue, 05 Mar 2024 15:04:05 GMT", h.Get("Date"))
+	resp, err := http.Get(s.Issuer + "/.well-known/jwks.json")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "Tue, 05 Mar 2024 15:04:05 GMT", resp.Header.Get("Date"))
+}
+
+func TestSDKErrors(t *testing.T) {
+	s := newTestServer(t)
+	_, err := s.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
+		ClientId:       aws.String("someone-else"),
+		AuthParameters: map[string]string{"USERNAME": "x", "PASSWORD": "y"},
+	})
+	var rnf *types.ResourceNotFoundException
+	require.ErrorAs(t, err, &rnf)
+
+	_, err = s.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserAuth,
+		ClientId:       aws.String(s.ClientID),
+		AuthParameters: map[string]string{"USERNAME": "x"},
+	})
+	var ip *types.InvalidParameterException
+	require.ErrorAs(t, err, &ip)
+}
+
+func httpStatus(t *testing.T, err error) int {
+	t.Helper()
+	var re *awshttp.ResponseError
+	require.ErrorAs(t, err, &re)
+	return re.HTTPStatusCode()
+}
+
+func TestFailNext(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("pat", "pw")
+
+	s.FailNext("InitiateAuth", 2, "InternalErrorException")
+	for range 2 {
+		_, err := passwordSignIn(s, "pat", "pw")
+		var ie *types.InternalErrorException
+		require.ErrorAs(t, err, &ie)
+		assert.Equal(t, "injected fault", ie.ErrorMessage())
+		assert.Equal(t, http.StatusInternalServerError, httpStatus(t, err))
+	}
+	_, err := passwordSignIn(s, "pat", "pw")
+	require.NoError(t, err, "the faults are used up")
+
+	s.FailNext("InitiateAuth", 1, "TooManyRequestsException")
+	_, err = passwordSignIn(s, "pat", "pw")
+	var tm *types.TooManyRequestsException
+	require.ErrorAs(t, err, &tm)
+	assert.Equal(t, http.StatusBadRequest, httpStatus(t, err))
+
+	s.FailNext("InitiateAuth", 1, "ServiceUnavailableException")
+	_, err = passwordSignIn(s, "pat", "pw")
+	var api interface{ ErrorCode() string } // smithy.APIError
+	require.ErrorAs(t, err, &api)
+	assert.Equal(t, "ServiceUnavailableException", api.ErrorCode())
+	assert.Equal(t, http.StatusServiceUnavailable, httpStatus(t, err))
+
+	// Faults are per operation, and n = 0 cancels them.
+	s.FailNext("RespondToAuthChallenge", 1, "NotAuthorizedException")
+	_, err = srpSignIn(t, s, "pat", "pw")
+	requireNotAuthorized(t, err, "injected fault")
+	s.FailNext("RespondToAuthChallenge", 5, "InternalErrorException")
+	s.FailNext("RespondToAuthChallenge", 0, "")
+	_, err = srpSignIn(t, s, "pat", "pw")
+	require.NoError(t, err)
+
+	s.FailNext("RevokeToken", 1, "InternalErrorException")
+	_, err = s.Client().RevokeToken(context.Background(), &cip.RevokeTokenInput{ClientId: aws.String(s.ClientID), Token: aws.String("t")})
+	var ie *types.InternalErrorException
+	require.ErrorAs(t, err, &ie)
+}
+
+func TestDelay(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("quinn", "pw")
+	s.Delay("InitiateAuth", time.Hour)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := s.Client().InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
+		ClientId:       aws.String(s.ClientID),
+		AuthParameters: map[string]string{"USERNAME": "quinn", "PASSWORD": "pw"},
+	})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	// Generous bound: the point is that the hour-long delay did not run.
+	assert.Less(t, time.Since(start), 30*time.Second)
+	assert.Equal(t, 1, s.Calls("InitiateAuth"), "a delayed call is counted when it arrives")
+
+	s.Delay("InitiateAuth", 0)
+	_, err = passwordSignIn(s, "quinn", "pw")
+	require.NoError(t, err)
+
+	// A short delay is served.
+	s.Delay("InitiateAuth", 20*time.Millisecond)
+	_, err = passwordSignIn(s, "quinn", "pw")
+	require.NoError(t, err)
+}
+
+// Close releases calls that are waiting in a delay instead of hanging.
+func TestCloseReleasesDelayedCalls(t *testing.T) {
+	s := NewServer()
+	s.Delay("InitiateAuth", time.Hour)
+	done := make(chan error, 1)
+	go func() {
+		_, err := passwordSignIn(s, "x", "y")
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return s.Calls("InitiateAuth") == 1 }, 10*time.Second, time.Millisecond)
+	s.Close()
+	s.Close() // idempotent
+	select {
+	case err := <-done:
+		require.Error(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the delayed call was not released by Close")
+	}
+}
+
+func TestCalls(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("rita", "pw")
+	assert.Equal(t, 0, s.Calls("InitiateAuth"))
+
+	_, err := srpSignIn(t, s, "rita", "pw")
+	require.NoError(t, err)
+	_, err = passwordSignIn(s, "rita", "wrong")
+	require.Error(t, err)
+	s.FailNext("InitiateAuth", 1, "InternalErrorException")
+	_, err = passwordSignIn(s, "rita", "pw")
+	require.Error(t, err)
+	post(t, s, "AWSCognitoIdentityProviderService.InitiateAuth", `not json`)
+	post(t, s, "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken", `{}`)
+
+	assert.Equal(t, 4, s.Calls("InitiateAuth"), "failed calls count too")
+	assert.Equal(t, 1, s.Calls("RespondToAuthChallenge"))
+	assert.Equal(t, 0, s.Calls("RevokeToken"))
+	assert.Equal(t, 1, s.Calls("GetTokensFromRefreshToken"), "unimplemented operations are counted")
+}
+
+func TestMisusePanics(t *testing.T) {
+	s := newTestServer(t)
+	s.AddUser("sam", "pw")
+	s.AddAlias("sam", "sam@example.com")
+	tests := []struct {
+		name string
+		want string
+		f    func()
+	}{
+		{"duplicate user", `cognitotest: AddUser: duplicate user "sam"`, func() { s.AddUser("sam", "pw2") }},
+		{"user named like an alias", `cognitotest: AddUser: "sam@example.com" is already an alias`, func() { s.AddUser("sam@example.com", "pw") }},
+		{"empty username", "cognitotest: AddUser: empty username", func() { s.AddUser("", "pw") }},
+		{"empty password", `cognitotest: AddUser: empty password for "tom"`, func() { s.AddUser("tom", "") }},
+		{"alias of unknown user", `cognitotest: AddAlias: unknown user "nobody"`, func() { s.AddAlias("nobody", "n@example.com") }},
+		{"alias taken", `cognitotest: AddAlias: alias "sam@example.com" is taken`, func() { s.AddAlias("sam", "sam@example.com") }},
+		{"alias is a username", `cognitotest: AddAlias: alias "sam" is taken by a user`, func() { s.AddAlias("sam", "sam") }},
+		{"empty alias", "cognitotest: AddAlias: empty alias", func() { s.AddAlias("sam", "") }},
+		{"challenge for unknown user", `cognitotest: RequireChallenge: unknown user "nobody"`, func() { s.RequireChallenge("nobody", "SMS_MFA") }},
+		{"bad challenge name", `cognitotest: RequireChallenge: invalid challenge name "sms mfa"`, func() { s.RequireChallenge("sam", "sms mfa") }},
+		{"password verifier challenge", `cognitotest: RequireChallenge: invalid challenge name "PASSWORD_VERIFIER"`, func() { s.RequireChallenge("sam", "PASSWORD_VERIFIER") }},
+		{"revoke unknown user", `cognitotest: RevokeRefreshTokens: unknown user "nobody"`, func() { s.RevokeRefreshTokens("nobody") }},
+		{"fail unknown operation", `cognitotest: FailNext: unknown operation "GetUser"`, func() { s.FailNext("GetUser", 1, "InternalErrorException") }},
+		{"fail negative", "cognitotest: FailNext: negative count -1", func() { s.FailNext("InitiateAuth", -1, "InternalErrorException") }},
+		{"fail without type", `cognitotest: FailNext: invalid error type ""`, func() { s.FailNext("InitiateAuth", 1, "") }},
+		{"fail bad type", `cognitotest: FailNext: invalid error type "Bad\nType"`, func() { s.FailNext("InitiateAuth", 1, "Bad\nType") }},
+		{"delay unknown operation", `cognitotest: Delay: unknown operation "initiateAuth"`, func() { s.Delay("initiateAuth", time.Second) }},
+		{"delay negative", "cognitotest: Delay: negative duration -1s", func() { s.Delay("InitiateAuth", -time.Second) }},
+		{"calls with prefix", `cognitotest: Calls: "AWSCognitoIdentityProviderService.InitiateAuth" is not an operation name`, func() { s.Calls("AWSCognitoIdentityProviderService.InitiateAuth") }},
+		{"calls empty", `cognitotest: Calls: "" is not an operation name`, func() { s.Calls("") }},
+		{"zero lifetime", "cognitotest: token lifetime 0s is not a whole positive number of seconds", func() { WithTokenLifetime(0) }},
+		{"fractional lifetime", "cognitotest: token lifetime 1.5s is not a whole positive number of seconds", func() { WithTokenLifetime(1500 * time.Millisecond) }},
+		{"empty secret", "cognitotest: empty client secret", func() { WithClientSecret("") }},
+		{"nil clock", "cognitotest: nil clock", func() { WithClock(nil) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.PanicsWithValue(t, tt.want, tt.f)
+		})
+	}
+	// The server still works after the panics (no lock left held).
+	_, err := passwordSignIn(s, "sam", "pw")
+	require.NoError(t, err)
+}
+
+// Panic messages and errors never carry the password.
+func TestNoSecretsInErrors(t *testing.T) {
+	s := newTestServer(t, WithClientSecret("client-secret-value"))
+	s.AddUser("uma", "Sup3rS3cret!")
+	_, err := s.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
+		ClientId:       aws.String(s.ClientID),
+		AuthParameters: map[string]string{"USERNAME": "uma", "PASSWORD": "Sup3rS3cret!", "SECRET_HASH": "d3Jvbmc="},
+	})
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "Sup3rS3cret!")
+	assert.NotContains(t, err.Error(), "client-secret-value")
+	var r any
+	func() {
+		defer func() { r = recover() }()
+		s.AddUser("uma", "Sup3rS3cret!")
+	}()
+	require.NotNil(t, r)
+	assert.NotContains(t, r, "Sup3rS3cret!")
+}

@@ -1,0 +1,226 @@
+package cognitotest
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// RSA key generation takes around 0.1 s (far more under -race), so one
+// key is made per process and shared by every Server; each Server still has
+// its own kid, so a verifier that selects keys by kid (as it should) does
+// not accept one server's tokens with another server's JWKS.
+var (
+	keyOnce   sync.Once
+	sharedKey *rsa.PrivateKey
+)
+
+func signingKey() *rsa.PrivateKey {
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panicf("generating RSA key: %v", err)
+		}
+		sharedKey = k
+	})
+	return sharedKey
+}
+
+// identity is what the tokens say about a user.
+type identity struct {
+	username string
+	sub      string
+	email    string
+}
+
+// refreshGrant is what a refresh token stands for: one sign-in.
+type refreshGrant struct {
+	username   string
+	clientID   string
+	authTime   time.Time
+	originJTI  string
+	eventID    string
+	generation int  // the user's generation when it was issued
+	revoked    bool // by RevokeToken
+}
+
+// authResult is the AuthenticationResult of the wire protocol.
+type authResult struct {
+	AccessToken  string
+	IdToken      string
+	RefreshToken string `json:",omitempty"`
+	ExpiresIn    *int64 `json:",omitempty"`
+	TokenType    string
+}
+
+type accessClaims struct {
+	Sub       string `json:"sub"`
+	Iss       string `json:"iss"`
+	ClientID  string `json:"client_id"`
+	OriginJTI string `json:"origin_jti"`
+	EventID   string `json:"event_id"`
+	TokenUse  string `json:"token_use"`
+	Scope     string `json:"scope"`
+	AuthTime  int64  `json:"auth_time"`
+	Exp       int64  `json:"exp"`
+	Iat       int64  `json:"iat"`
+	JTI       string `json:"jti"`
+	Username  string `json:"username"`
+}
+
+type idClaims struct {
+	Sub             string `json:"sub"`
+	EmailVerified   *bool  `json:"email_verified,omitempty"`
+	Iss             string `json:"iss"`
+	CognitoUsername string `json:"cognito:username"`
+	OriginJTI       string `json:"origin_jti"`
+	Aud             string `json:"aud"`
+	EventID         string `json:"event_id"`
+	TokenUse        string `json:"token_use"`
+	AuthTime        int64  `json:"auth_time"`
+	Exp             int64  `json:"exp"`
+	Iat             int64  `json:"iat"`
+	JTI             string `json:"jti"`
+	Email           string `json:"email,omitempty"`
+}
+
+// mint issues an access and an ID token for the sign-in g, valid from now.
+// The caller adds the refresh token when there is one to hand out.
+func (s *Server) mint(id identity, g *refreshGrant, now time.Time) (*authResult, *apiError) {
+	lifetime := int64(s.cfg.lifetime / time.Second)
+	iat := now.Unix()
+	access := accessClaims{
+		Sub:       id.sub,
+		Iss:       s.Issuer,
+		ClientID:  g.clientID,
+		OriginJTI: g.originJTI,
+		EventID:   g.eventID,
+		TokenUse:  "access",
+		Scope:     "aws.cognito.signin.user.admin",
+		AuthTime:  g.authTime.Unix(),
+		Exp:       iat + lifetime,
+		Iat:       iat,
+		JTI:       newUUID(),
+		Username:  id.username,
+	}
+	idt := idClaims{
+		Sub:             id.sub,
+		Iss:             s.Issuer,
+		CognitoUsername: id.username,
+		OriginJTI:       g.originJTI,
+		Aud:             g.clientID,
+		EventID:         g.eventID,
+		TokenUse:        "id",
+		AuthTime:        g.authTime.Unix(),
+		Exp:             iat + lifetime,
+		Iat:             iat,
+		JTI:             newUUID(),
+	}
+	if id.email != "" {
+		verified := true
+		idt.Email, idt.EmailVerified = id.email, &verified
+	}
+	accessJWT, err := s.signJWT(access)
+	if err != nil {
+		return nil, errInternal("signing the access token failed")
+	}
+	idJWT, err := s.signJWT(idt)
+	if err != nil {
+		return nil, errInternal("signing the ID token failed")
+	}
+	res := &authResult{AccessToken: accessJWT, IdToken: idJWT, TokenType: "Bearer"}
+	if !s.cfg.omitExpiresIn {
+		res.ExpiresIn = &lifetime
+	}
+	return res, nil
+}
+
+// signJWT makes a compact RS256 JWS of claims.
+func (s *Server) signJWT(claims any) (string, error) {
+	header, err := json.Marshal(struct {
+		Kid string `json:"kid"`
+		Alg string `json:"alg"`
+	}{s.kid, "RS256"})
+	if err != nil {
+		return "", err
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	signed := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(payload)
+	digest := sha256.Sum256([]byte(signed))
+	sig, err := rsa.SignPKCS1v15(nil, s.key, crypto.SHA256, digest[:])
+	if err != nil {
+		return "", err
+	}
+	return signed + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+}
+
+// newRefreshToken returns an opaque refresh token: 48 random bytes,
+// base64url without padding.
+func newRefreshToken() string {
+	return base64.RawURLEncoding.EncodeToString(randomBytes(48))
+}
+
+// jwk is one RSA public key in JWK form.
+type jwk struct {
+	Kty string `json:"kty"`
+	Alg string `json:"alg"`
+	Use string `json:"use"`
+	Kid string `json:"kid"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+}
+
+// serveJWKS answers GET /<UserPoolID>/.well-known/jwks.json.
+func (s *Server) serveJWKS(w http.ResponseWriter) {
+	pub := s.key.PublicKey
+	doc := struct {
+		Keys []jwk `json:"keys"`
+	}{[]jwk{{
+		Kty: "RSA",
+		Alg: "RS256",
+		Use: "sig",
+		Kid: s.kid,
+		N:   base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+		E:   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+	}}}
+	writeJSON(w, http.StatusOK, "application/json", doc)
+}
+
+// serveDiscovery answers GET /<UserPoolID>/.well-known/openid-configuration
+// with the fields OpenID Connect Discovery requires. The authorization and
+// token endpoints are listed for conformance only: the hosted UI is not
+// implemented.
+func (s *Server) serveDiscovery(w http.ResponseWriter) {
+	doc := struct {
+		Issuer                string   `json:"issuer"`
+		AuthorizationEndpoint string   `json:"authorization_endpoint"`
+		TokenEndpoint         string   `json:"token_endpoint"`
+		JWKSURI               string   `json:"jwks_uri"`
+		ResponseTypes         []string `json:"response_types_supported"`
+		SubjectTypes          []string `json:"subject_types_supported"`
+		SigningAlgs           []string `json:"id_token_signing_alg_values_supported"`
+		Scopes                []string `json:"scopes_supported"`
+		Claims                []string `json:"claims_supported"`
+	}{
+		Issuer:                s.Issuer,
+		AuthorizationEndpoint: s.URL + "/oauth2/authorize",
+		TokenEndpoint:         s.URL + "/oauth2/token",
+		JWKSURI:               s.Issuer + "/.well-known/jwks.json",
+		ResponseTypes:         []string{"code", "token"},
+		SubjectTypes:          []string{"public"},
+		SigningAlgs:           []string{"RS256"},
+		Scopes:                []string{"openid", "email", "phone", "profile"},
+		Claims:                []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "email", "email_verified", "cognito:username"},
+	}
+	writeJSON(w, http.StatusOK, "application/json", doc)
+}
