@@ -21,6 +21,7 @@ type ChallengeError struct {
 	Challenge types.ChallengeNameType
 }
 
+// Error names the challenge.
 func (e *ChallengeError) Error() string {
 	return fmt.Sprintf("cognito: sign-in needs an answer to the %s challenge, which this package does not give", e.Challenge)
 }

@@ -87,8 +87,9 @@ type Config struct {
 
 	// UseIDToken makes the token source send the ID token as the bearer
 	// token instead of the access token, as API Gateway's Cognito user
-	// pool authorizers expect. The other token stays available through
-	// Token.Extra.
+	// pool authorizers expect. Either way, every token carries the ID
+	// token in Extra("id_token") and the access token in
+	// Extra("access_token").
 	UseIDToken bool
 }
 
@@ -196,15 +197,21 @@ func (s *source) Token() (*oauth2.Token, error) {
 	}
 	if s.refreshToken != "" {
 		t, err := s.refresh()
-		if err == nil {
+		switch {
+		case err == nil:
 			return t, nil
-		}
-		if !refreshTokenRefused(err) && !errors.Is(err, errNoUsername) {
-			return nil, err // transient: keep the refresh token for the next call
-		}
-		s.refreshToken = ""
-		if s.conf.Password == "" {
-			return nil, fmt.Errorf("%w: %w", ErrSignInRequired, err)
+		case errors.Is(err, errNoUsername):
+			s.refreshToken = ""
+			if s.conf.Password == "" {
+				return nil, fmt.Errorf("%w: %s", ErrSignInRequired, errNoUsername)
+			}
+		case refreshTokenRefused(err):
+			s.refreshToken = ""
+			if s.conf.Password == "" {
+				return nil, fmt.Errorf("%w: the refresh token was refused: %w", ErrSignInRequired, err)
+			}
+		default: // transient: keep the refresh token for the next call
+			return nil, fmt.Errorf("cognito: renewing tokens: %w", err)
 		}
 	}
 	if s.conf.Password == "" {
@@ -223,9 +230,10 @@ func refreshTokenRefused(err error) bool {
 
 // errNoUsername means a refresh with a client secret is impossible: the
 // token names no user to compute SECRET_HASH for.
-var errNoUsername = errors.New("cognito: cannot renew with a client secret: the token carries no username claim to compute SECRET_HASH")
+var errNoUsername = errors.New("the token names no user (username claim) to compute the SECRET_HASH of a renewal")
 
-// refresh renews the tokens with REFRESH_TOKEN_AUTH.
+// refresh renews the tokens with REFRESH_TOKEN_AUTH. Errors from the API
+// come back unwrapped, for Token to sort.
 func (s *source) refresh() (*oauth2.Token, error) {
 	params := map[string]string{"REFRESH_TOKEN": s.refreshToken}
 	if s.conf.ClientSecret != "" {
@@ -243,7 +251,7 @@ func (s *source) refresh() (*oauth2.Token, error) {
 		AuthParameters: params,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cognito: renewing tokens: %w", err)
+		return nil, err
 	}
 	if out.AuthenticationResult == nil {
 		return nil, challengeOrMissing(out.ChallengeName, "renewing tokens")
