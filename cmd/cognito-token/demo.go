@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/seed-e8acf5fd/cognito"
+	"github.com/seed-e8acf5fd/cognito/cognitotest"
+)
+
+const demoHelp = `Shows the library doing its whole job, with no AWS account: it starts a
+user pool in this process (package cognitotest) with short-lived tokens and
+a user who signs in with an email alias, and an API on 127.0.0.1 that
+verifies every bearer token against the pool's JWKS. A client made with
+oauth2.NewClient and the library's token source then calls the API: it signs
+in once with SRP and renews the tokens with the refresh token before they
+expire. One line per request, sign-in and renewal, then a summary. It exits
+0 only if the API accepted every request.
+`
+
+// demoEmail is the demo user's alias; the Cognito username is a UUID.
+const demoEmail = "newcomer@example.com"
+
+// demo runs the demonstration.
+func (c *cli) demo(ctx context.Context, args []string) error {
+	fs := newFlagSet("demo")
+	requests := fs.Int("requests", 12, "how many API requests to make")
+	interval := fs.Duration("interval", 700*time.Millisecond, "the pause between requests")
+	lifetime := fs.Duration("lifetime", 3*time.Second, "the tokens' lifetime: whole seconds, at least 3s")
+	if err := c.parse(fs, demoHelp, args); err != nil {
+		return err
+	}
+	switch {
+	case *requests < 1 || *requests > 1000:
+		return usagef("--requests must be between 1 and 1000")
+	case *interval < 0 || *interval > time.Minute:
+		return usagef("--interval must be between 0 and 1m")
+	case *lifetime < 3*time.Second || *lifetime > time.Hour || *lifetime%time.Second != 0:
+		// Cognito's exp claims are whole seconds, so a token may expire up
+		// to a second before its ExpiresIn says; with renewal at half-life,
+		// 3s leaves half a second to spare.
+		return usagef("--lifetime must be whole seconds between 3s and 1h")
+	}
+	return runDemo(ctx, c.stdout, *requests, *interval, *lifetime)
+}
+
+func runDemo(ctx context.Context, w io.Writer, requests int, interval, lifetime time.Duration) error {
+	pool := cognitotest.NewServer(cognitotest.WithTokenLifetime(lifetime))
+	defer pool.Close()
+	username, password := newUUID(), rand.Text()
+	pool.AddUser(username, password)
+	pool.AddAlias(username, demoEmail)
+
+	api, err := startDemoAPI(ctx, pool)
+	if err != nil {
+		return err
+	}
+	defer api.close()
+
+	// Renewing at half-life, not just before expiry: see the --lifetime check.
+	early := lifetime / 2
+	fmt.Fprintf(w, "A user pool, an API and a client, all in this process:\n")
+	fmt.Fprintf(w, "  pool    %s at %s; tokens live %v\n", pool.UserPoolID, pool.URL, lifetime)
+	fmt.Fprintf(w, "  user    %s, an alias of the username %s\n", demoEmail, username)
+	fmt.Fprintf(w, "  API     %s checks each token's RS256 signature, issuer and expiry\n", api.url)
+	fmt.Fprintf(w, "          against the pool's JWKS, and that it is an access token for this client\n")
+	fmt.Fprintf(w, "  client  oauth2.NewClient with cognito.Config.TokenSource: SRP sign-in, renewal %v before expiry\n\n", early)
+
+	n := &narrator{api: pool.Client(), w: w}
+	conf := &cognito.Config{
+		UserPoolID:  pool.UserPoolID,
+		ClientID:    pool.ClientID,
+		Username:    demoEmail,
+		Password:    password,
+		Flow:        cognito.FlowSRP,
+		Client:      n,
+		EarlyExpiry: early,
+	}
+	client := oauth2.NewClient(ctx, conf.TokenSource(ctx, nil))
+	client.Timeout = 10 * time.Second
+
+	tokens := map[string]int{} // jti → "token #n"
+	failures := 0
+	for i := range requests {
+		if i > 0 {
+			if err := sleep(ctx, interval); err != nil {
+				return err
+			}
+		}
+		status, reply, err := api.call(ctx, client)
+		now := stamp(time.Now())
+		switch {
+		case err != nil:
+			failures++
+			fmt.Fprintf(w, "%s  GET /hello  failed: %v\n", now, err)
+		case status != http.StatusOK:
+			failures++
+			fmt.Fprintf(w, "%s  GET /hello  %d %s: %s\n", now, status, http.StatusText(status), reply.Error)
+		default:
+			if tokens[reply.JTI] == 0 {
+				tokens[reply.JTI] = len(tokens) + 1
+			}
+			fmt.Fprintf(w, "%s  GET /hello  %d %s  token #%d (jti %.8s) expires %s\n",
+				now, status, http.StatusText(status), tokens[reply.JTI], reply.JTI, stamp(reply.Expires)[:8])
+		}
+	}
+	fmt.Fprintf(w, "\n%s, %s, %s, %s\n", count(requests, "request"), count(failures, "failure"),
+		count(n.signIns, "sign-in"), count(n.renewals, "renewal"))
+	if failures > 0 {
+		return fmt.Errorf("the API refused %d of %d requests", failures, requests)
+	}
+	return nil
+}
+
+// narrator is the demo client's [cognito.API]: it passes every call on to
+// the pool and prints a line for each sign-in and renewal. The token source
+// calls it from the goroutine making the request, one call at a time.
+type narrator struct {
+	api      cognito.API
+	w        io.Writer
+	signIns  int
+	renewals int
+}
+
+func (n *narrator) InitiateAuth(ctx context.Context, in *cip.InitiateAuthInput, optFns ...func(*cip.Options)) (*cip.InitiateAuthOutput, error) {
+	switch in.AuthFlow {
+	case types.AuthFlowTypeUserSrpAuth:
+		n.signIns++
+		fmt.Fprintf(n.w, "%s  sign-in (SRP) as %s\n", stamp(time.Now()), in.AuthParameters["USERNAME"])
+	case types.AuthFlowTypeUserPasswordAuth:
+		n.signIns++
+		fmt.Fprintf(n.w, "%s  sign-in (password) as %s\n", stamp(time.Now()), in.AuthParameters["USERNAME"])
+	case types.AuthFlowTypeRefreshTokenAuth:
+		n.renewals++
+		fmt.Fprintf(n.w, "%s  renewal (refresh token)\n", stamp(time.Now()))
+	}
+	return n.api.InitiateAuth(ctx, in, optFns...)
+}
+
+func (n *narrator) RespondToAuthChallenge(ctx context.Context, in *cip.RespondToAuthChallengeInput, optFns ...func(*cip.Options)) (*cip.RespondToAuthChallengeOutput, error) {
+	return n.api.RespondToAuthChallenge(ctx, in, optFns...)
+}
+
+// demoAPI is a protected API: GET /hello answers only requests whose bearer
+// token is a valid access token of the pool's app client.
+type demoAPI struct {
+	url      string
+	clientID string
+	verifier *oidc.IDTokenVerifier
+	srv      *http.Server
+}
+
+// helloReply is the API's answer, in both directions.
+type helloReply struct {
+	User    string    `json:"user,omitempty"`
+	JTI     string    `json:"jti,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
+	Error   string    `json:"error,omitempty"`
+}
+
+// startDemoAPI discovers the pool's keys through its OpenID configuration
+// and serves the API on a loopback port.
+func startDemoAPI(ctx context.Context, pool *cognitotest.Server) (*demoAPI, error) {
+	provider, err := oidc.NewProvider(ctx, pool.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("demo: discovering the pool's keys: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo: starting the API: %w", err)
+	}
+	a := &demoAPI{
+		url:      "http://" + ln.Addr().String() + "/hello",
+		clientID: pool.ClientID,
+		// Access tokens have no aud claim; client_id is checked below.
+		verifier: provider.Verifier(&oidc.Config{SkipClientIDCheck: true}),
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", a.hello)
+	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go a.srv.Serve(ln) // returns http.ErrServerClosed after close
+	return a, nil
+}
+
+func (a *demoAPI) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a.srv.Shutdown(ctx)
+}
+
+func (a *demoAPI) hello(w http.ResponseWriter, r *http.Request) {
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		deny(w, "no bearer token")
+		return
+	}
+	tok, err := a.verifier.Verify(r.Context(), raw)
+	if err != nil {
+		deny(w, err.Error()) // go-oidc's errors do not quote the token
+		return
+	}
+	var claims struct {
+		TokenUse string `json:"token_use"`
+		ClientID string `json:"client_id"`
+		Username string `json:"username"`
+		JTI      string `json:"jti"`
+	}
+	switch err := tok.Claims(&claims); {
+	case err != nil:
+		deny(w, "unreadable claims")
+	case claims.TokenUse != "access":
+		deny(w, "not an access token")
+	case claims.ClientID != a.clientID:
+		deny(w, "issued to another app client")
+	default:
+		writeReply(w, http.StatusOK, helloReply{User: claims.Username, JTI: claims.JTI, Expires: tok.Expiry})
+	}
+}
+
+func deny(w http.ResponseWriter, why string) {
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	writeReply(w, http.StatusUnauthorized, helloReply{Error: why})
+}
+
+func writeReply(w http.ResponseWriter, status int, reply helloReply) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(reply) // a failed write means the client left
+}
+
+// call makes one request with client and decodes the API's answer.
+func (a *demoAPI) call(ctx context.Context, client *http.Client) (int, helloReply, error) {
+	var reply helloReply
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.url, nil)
+	if err != nil {
+		return 0, reply, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, reply, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&reply); err != nil {
+		return resp.StatusCode, reply, errors.New("the API's answer is not JSON")
+	}
+	return resp.StatusCode, reply, nil
+}
+
+// sleep waits d, or less if ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// count spells n things, such as "1 renewal" or "3 renewals".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// stamp formats a time of day to the millisecond.
+func stamp(t time.Time) string { return t.Format("15:04:05.000") }
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails on supported platforms
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"golang.org/x/term"
+
+	"github.com/seed-e8acf5fd/cognito"
+)
+
+// Environment variables read in place of flags (a flag wins), and the one
+// that carries the app client's secret, which is never a flag.
+const (
+	envUserPoolID   = "COGNITO_USER_POOL_ID"
+	envClientID     = "COGNITO_CLIENT_ID"
+	envUsername     = "COGNITO_USERNAME"
+	envFlow         = "COGNITO_FLOW"
+	envEndpoint     = "COGNITO_ENDPOINT"
+	envClientSecret = "COGNITO_CLIENT_SECRET"
+)
+
+// fallbackRegion is the SDK client's region when an --endpoint is given and
+// the user pool ID does not start with a region, as cognito-local's
+// "local_..." IDs do. The emulator ignores it.
+const fallbackRegion = "us-east-1"
+
+// regionPattern matches AWS region names such as "eu-west-1" and
+// "us-gov-west-1".
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// options are the settings that name a user of an app client and how to
+// reach its user pool, from flags and the environment.
+type options struct {
+	poolID, clientID, username, endpoint string
+
+	flow          string // login only: "srp" or "password"
+	passwordStdin bool   // login only
+	secretStdin   bool
+
+	// Set by resolve and readInputs:
+	region string
+	secret string
+}
+
+// addUserFlags defines the flags every command but demo has.
+func (o *options) addUserFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.poolID, "user-pool-id", "", "the user pool's `ID`, such as eu-west-1_AbC123 ($"+envUserPoolID+")")
+	fs.StringVar(&o.clientID, "client-id", "", "the app client's `ID` ($"+envClientID+")")
+	fs.StringVar(&o.username, "username", "", "the user `name` or alias, such as an email address ($"+envUsername+")")
+	fs.StringVar(&o.endpoint, "endpoint", "", "the Cognito API's `URL`, for emulators such as cognito-local ($"+envEndpoint+")")
+	fs.BoolVar(&o.secretStdin, "client-secret-stdin", false, "read the app client's secret from the next line of stdin (default: $"+envClientSecret+", if set)")
+}
+
+// addLoginFlags defines the flags only login has.
+func (o *options) addLoginFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.flow, "flow", "", "`srp|password`: sign in with SRP, or send the password (USER_PASSWORD_AUTH) ($"+envFlow+", default srp)")
+	fs.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (default: prompt on the terminal)")
+}
+
+// resolve fills what the flags left empty from the environment and checks
+// the result.
+func (o *options) resolve(env func(string) string) error {
+	for _, f := range []struct {
+		v   *string
+		env string
+	}{
+		{&o.poolID, envUserPoolID},
+		{&o.clientID, envClientID},
+		{&o.username, envUsername},
+		{&o.endpoint, envEndpoint},
+	} {
+		if *f.v == "" {
+			*f.v = env(f.env)
+		}
+	}
+	switch {
+	case o.poolID == "":
+		return usagef("missing --user-pool-id (or $%s)", envUserPoolID)
+	case o.clientID == "":
+		return usagef("missing --client-id (or $%s)", envClientID)
+	case o.username == "":
+		return usagef("missing --username (or $%s)", envUsername)
+	}
+	if o.endpoint != "" {
+		u, err := url.Parse(o.endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usagef("--endpoint %q is not an http or https URL", o.endpoint)
+		}
+	}
+	prefix, rest, ok := strings.Cut(o.poolID, "_")
+	switch {
+	case !ok || prefix == "" || rest == "":
+		return usagef("--user-pool-id %q is not of the form <region>_<id>", o.poolID)
+	case regionPattern.MatchString(prefix):
+		o.region = prefix
+	case o.endpoint != "":
+		o.region = fallbackRegion
+	default:
+		return usagef("--user-pool-id %q does not start with an AWS region (give --endpoint for an emulator)", o.poolID)
+	}
+	return nil
+}
+
+// resolveFlow fills and checks --flow, which only login has.
+func (o *options) resolveFlow(env func(string) string) error {
+	if o.flow == "" {
+		o.flow = env(envFlow)
+	}
+	if o.flow == "" {
+		o.flow = "srp"
+	}
+	if o.flow != "srp" && o.flow != "password" {
+		return usagef("--flow must be srp or password, not %q", o.flow)
+	}
+	return nil
+}
+
+// cognitoFlow is the library's name for the chosen flow.
+func (o *options) cognitoFlow() cognito.Flow {
+	if o.flow == "password" {
+		return cognito.FlowPassword
+	}
+	return cognito.FlowSRP
+}
+
+// newClient builds the SDK client for the pool: its region, the --endpoint
+// if any, and no AWS credentials, which the user-pool calls made here do
+// not need.
+func (c *cli) newClient(o *options) *cip.Client {
+	opts := cip.Options{Region: o.region}
+	if o.endpoint != "" {
+		opts.BaseEndpoint = aws.String(o.endpoint)
+	}
+	if c.sdkOptions != nil {
+		c.sdkOptions(&opts)
+	}
+	return cip.New(opts)
+}
+
+// config is the library configuration for o, without a password.
+func (c *cli) config(o *options) *cognito.Config {
+	return &cognito.Config{
+		UserPoolID:   o.poolID,
+		ClientID:     o.clientID,
+		ClientSecret: o.secret,
+		Username:     o.username,
+		Flow:         o.cognitoFlow(),
+		Client:       c.newClient(o),
+	}
+}
+
+// readInputs reads what comes from stdin: the password (first line) when
+// --password-stdin is set, then the client secret (next line) when
+// --client-secret-stdin is set; the secret otherwise comes from the
+// environment. It returns the password, which is empty unless
+// --password-stdin is set.
+func (c *cli) readInputs(o *options) (password string, err error) {
+	in := bufio.NewReader(c.stdin)
+	if o.passwordStdin {
+		if password, err = readLine(in); err != nil {
+			return "", inputError("--password-stdin", "password", err)
+		}
+	}
+	if o.secretStdin {
+		if o.secret, err = readLine(in); err != nil {
+			return "", inputError("--client-secret-stdin", "client secret", err)
+		}
+	} else {
+		o.secret = c.env(envClientSecret)
+	}
+	return password, nil
+}
+
+// errNoLine means stdin ended before a non-empty line.
+var errNoLine = errors.New("no line")
+
+// readLine reads one line, without its line ending.
+func readLine(r *bufio.Reader) (string, error) {
+	line, err := r.ReadString('\n')
+	if err != nil && (err != io.EOF || line == "") {
+		if err == io.EOF {
+			return "", errNoLine
+		}
+		return "", err
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", errNoLine
+	}
+	return line, nil
+}
+
+func inputError(flagName, what string, err error) error {
+	if errors.Is(err, errNoLine) {
+		return usagef("%s: standard input has no %s line", flagName, what)
+	}
+	return fmt.Errorf("reading the %s from standard input: %w", what, err)
+}
+
+// terminalFD returns the file descriptor of stdin when it is a terminal.
+func (c *cli) terminalFD() (int, bool) {
+	f, ok := c.stdin.(*os.File)
+	if !ok {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	return fd, term.IsTerminal(fd)
+}
+
+// promptPassword asks for the password on stderr and reads it from the
+// terminal without echo. An interrupt (ctx done) restores the terminal
+// before returning.
+func (c *cli) promptPassword(ctx context.Context, fd int, username string) (string, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	fmt.Fprintf(c.stderr, "Password for %s: ", username)
+	type result struct {
+		pw  []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		pw, err := term.ReadPassword(fd)
+		done <- result{pw, err}
+	}()
+	select {
+	case r := <-done:
+		fmt.Fprintln(c.stderr)
+		if r.err != nil {
+			return "", fmt.Errorf("reading the password: %w", r.err)
+		}
+		if len(r.pw) == 0 {
+			return "", usagef("empty password")
+		}
+		return string(r.pw), nil
+	case <-ctx.Done():
+		// ReadPassword is left blocked; the process is about to exit.
+		_ = term.Restore(fd, state)
+		fmt.Fprintln(c.stderr)
+		return "", ctx.Err()
+	}
+}
+
+// newFlagSet returns a flag set that reports errors to its caller only.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parse parses a command's flags. --help prints the command's help on
+// stdout and returns errHelpShown; a bad flag or a stray argument is a
+// usage error.
+func (c *cli) parse(fs *flag.FlagSet, about string, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		printHelp(c.stdout, fs, about)
+		return errHelpShown
+	}
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// printHelp writes a command's synopsis, description and flags, spelled
+// with two dashes.
+func printHelp(w io.Writer, fs *flag.FlagSet, about string) {
+	fmt.Fprintf(w, "Usage: cognito-token %s [flags]\n\n%s\nFlags:\n", fs.Name(), about)
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, text := flag.UnquoteUsage(f)
+		if arg != "" {
+			arg = " " + arg
+		}
+		if f.DefValue != "" && f.DefValue != "false" {
+			text += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  --%s%s\n    \t%s\n", f.Name, arg, text)
+	})
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-e8acf5fd/cognito/internal/cognitolocal"
+)
+
+// TestCognitoLocal runs the commands against an independent emulator,
+// cognito-local: a pool ID without a region, USER_PASSWORD_AUTH, results
+// without ExpiresIn, and a real wait for the tokens to need renewal.
+func TestCognitoLocal(t *testing.T) {
+	t.Parallel()
+	emu := cognitolocal.Start(t)
+	const lifetime = 2 * time.Second
+	pool := emu.NewPool(t, lifetime)
+	const password = "Local-pa55word!"
+	pool.AddUser(t, "carol", password)
+
+	h := newHarness(t, nil)
+	h.secret(password)
+	args := []string{"--user-pool-id", pool.ID, "--client-id", pool.ClientID, "--username", "carol", "--endpoint", emu.Endpoint}
+	h.env[envUserPoolID], h.env[envClientID], h.env[envUsername] = pool.ID, pool.ClientID, "carol"
+
+	h.mustRun(exitOK, password+"\n", append([]string{"login", "--password-stdin", "--flow", "password"}, args...)...)
+	ses := h.session()
+	// No ExpiresIn: the expiries come from the tokens' exp − iat.
+	assert.WithinDuration(t, ses.Obtained.Add(lifetime), ses.AccessExpiry, 500*time.Millisecond)
+	assert.WithinDuration(t, ses.Obtained.Add(lifetime), ses.IDExpiry, 500*time.Millisecond)
+
+	r := h.mustRun(exitOK, "", append([]string{"token"}, args...)...)
+	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
+
+	// The session is renewed at half its life.
+	time.Sleep(time.Until(ses.Obtained.Add(lifetime/2 + 100*time.Millisecond)))
+	r = h.mustRun(exitOK, "", append([]string{"token", "--json"}, args...)...)
+	var j tokenJSON
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &j))
+	renewed := h.session()
+	assert.NotEqual(t, ses.AccessToken, j.AccessToken)
+	assert.Equal(t, renewed.AccessToken, j.AccessToken)
+	assert.Equal(t, renewed.IDToken, j.IDToken)
+	assert.Equal(t, ses.RefreshToken, renewed.RefreshToken)
+	assert.Equal(t, 3, strings.Count(j.IDToken, ".")+1)
+
+	h.mustRun(exitOK, "", append([]string{"logout"}, args...)...)
+	assert.NoFileExists(t, h.store().path())
+	r = h.mustRun(exitFailure, "", append([]string{"token"}, args...)...)
+	assert.Contains(t, r.stderr, "run 'cognito-token login'")
+
+	// The revoked refresh token no longer works: put it back and try.
+	require.NoError(t, h.store().save(renewed))
+	h.expire()
+	r = h.mustRun(exitFailure, "", append([]string{"token"}, args...)...)
+	assert.Contains(t, r.stderr, "can no longer be renewed")
+}

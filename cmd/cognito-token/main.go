@@ -1,0 +1,176 @@
+// Command cognito-token signs in to an Amazon Cognito user pool, with SRP
+// by default, and prints tokens for curl, scripts, CI jobs and kubectl,
+// renewing them with the refresh token when they are about to expire. It is
+// built on the github.com/seed-e8acf5fd/cognito token source.
+//
+// Usage:
+//
+//	cognito-token demo     # a local pool: sign in with SRP, call an API, watch renewals
+//	cognito-token login    # sign in and cache the session
+//	cognito-token token    # print a valid token, renewing it from the cache when needed
+//	cognito-token logout   # revoke the refresh token and forget the session
+//
+// Start with the demo: it needs no AWS account. Then, for a real pool:
+//
+//	export COGNITO_USER_POOL_ID=eu-west-1_AbC123 COGNITO_CLIENT_ID=... COGNITO_USERNAME=alice@example.com
+//	cognito-token login
+//	curl -H "Authorization: Bearer $(cognito-token token)" https://api.example.com/orders
+//
+// # Flags and environment
+//
+// The flags are named as in the AWS CLI: --user-pool-id, --client-id,
+// --username, --flow srp|password (login only; default srp) and --endpoint
+// URL (for emulators such as cognito-local). Each may instead come from the
+// environment variable COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID,
+// COGNITO_USERNAME, COGNITO_FLOW or COGNITO_ENDPOINT; a flag wins. The
+// password comes from a prompt on the terminal or, with --password-stdin,
+// from the first line of standard input. An app client's secret is never a
+// flag: it comes from COGNITO_CLIENT_SECRET or, with --client-secret-stdin,
+// from the next line of standard input.
+//
+// token prints the bare access token and a newline; --id prints the ID
+// token instead, --json both tokens with the token type and their expiries,
+// and --exec-credential a Kubernetes client.authentication.k8s.io/v1
+// ExecCredential carrying the ID token, for a kubeconfig user such as:
+//
+//	users:
+//	- name: cognito
+//	  user:
+//	    exec:
+//	      apiVersion: client.authentication.k8s.io/v1
+//	      command: cognito-token
+//	      args: [token, --exec-credential, --user-pool-id, eu-west-1_AbC123, --client-id, "...", --username, alice@example.com]
+//	      interactiveMode: Never
+//
+// # The session cache
+//
+// login keeps the session (access, ID and refresh tokens and their expiries,
+// never the password or the client secret) in a file of its own per user
+// pool, app client and user name under the user's cache directory, such as
+// ~/.cache/cognito-token on Linux, or in $COGNITO_TOKEN_CACHE_DIR when it is
+// set. The directory is private to the user (0700) and each file is 0600.
+// Several token commands running at once take turns through a lock file, so
+// an expired session is renewed once. A token is renewed when it has less
+// than a minute left (or, for tokens living under two minutes, after half
+// its life).
+//
+// # Exit status
+//
+// 0 on success, 1 on failure (including "no session: run cognito-token
+// login"), 2 for a usage error. Messages go to standard error and never
+// contain a password, a client secret or a token.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+)
+
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+const usage = `cognito-token signs in to an Amazon Cognito user pool and prints tokens.
+
+Usage:
+  cognito-token demo   [flags]   a local pool: sign in with SRP, call an API, watch renewals
+  cognito-token login  [flags]   sign in and cache the session
+  cognito-token token  [flags]   print a valid token, renewing it from the cache when needed
+  cognito-token logout [flags]   revoke the refresh token and forget the session
+
+Run 'cognito-token <command> --help' for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the command line args (without the program name) and returns the
+// exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runEnv(ctx, args, os.Getenv, stdin, stdout, stderr)
+}
+
+// runEnv is run with the environment read through env, so that tests can
+// run in parallel, each with an environment of its own.
+func runEnv(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{env: env, stdin: stdin, stdout: stdout, stderr: stderr}
+	return c.main(ctx, args)
+}
+
+// cli is one invocation of the program: where it reads and writes.
+type cli struct {
+	env    func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+
+	// sdkOptions, when set, adjusts the options of every SDK client the
+	// commands build; tests use it to turn retries off.
+	sdkOptions func(*cip.Options)
+}
+
+// main dispatches to a command and turns its error into an exit status and
+// a message on stderr.
+func (c *cli) main(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(c.stderr, "cognito-token: missing command: demo, login, token or logout (run 'cognito-token --help')")
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "demo":
+		err = c.demo(ctx, rest)
+	case "login":
+		err = c.login(ctx, rest)
+	case "token":
+		err = c.token(ctx, rest)
+	case "logout":
+		err = c.logout(ctx, rest)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(c.stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(c.stderr, "cognito-token: unknown command %q (run 'cognito-token --help')\n", cmd)
+		return exitUsage
+	}
+	var uerr *usageError
+	switch {
+	case err == nil, errors.Is(err, errHelpShown):
+		return exitOK
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		fmt.Fprintln(c.stderr, "cognito-token: interrupted")
+		return exitFailure
+	case errors.As(err, &uerr):
+		fmt.Fprintf(c.stderr, "cognito-token %s: %s (run 'cognito-token %s --help')\n", cmd, uerr.msg, cmd)
+		return exitUsage
+	default:
+		fmt.Fprintf(c.stderr, "cognito-token: %v\n", err)
+		return exitFailure
+	}
+}
+
+// usageError is a mistake in the command line: exit status 2 and a hint.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// errHelpShown means a command printed its help as asked: exit status 0.
+var errHelpShown = errors.New("help shown")

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-e8acf5fd/cognito/cognitotest"
+)
+
+// result is what one run of the program left behind.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// harness runs the program in-process with an environment of its own and
+// checks that nothing secret ever reaches stderr.
+type harness struct {
+	t   *testing.T
+	env map[string]string
+	// noRetries turns the SDK's retries off, so that a failure is final.
+	noRetries bool
+
+	mu      sync.Mutex
+	secrets []string // never allowed on stderr
+}
+
+func newHarness(t *testing.T, env map[string]string) *harness {
+	if env == nil {
+		env = map[string]string{}
+	}
+	if _, ok := env[envCacheDir]; !ok {
+		env[envCacheDir] = filepath.Join(t.TempDir(), "cache")
+	}
+	return &harness{t: t, env: env}
+}
+
+// secret registers strings that must never appear on stderr.
+func (h *harness) secret(s ...string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, v := range s {
+		if v != "" {
+			h.secrets = append(h.secrets, v)
+		}
+	}
+}
+
+// run runs the program with stdin and args. It is safe to call from
+// several goroutines; it does not fail the test itself, check reports on
+// stderr.
+func (h *harness) run(stdin string, args ...string) result {
+	var stdout, stderr bytes.Buffer
+	c := &cli{
+		env:    func(k string) string { return h.env[k] },
+		stdin:  strings.NewReader(stdin),
+		stdout: &stdout,
+		stderr: &stderr,
+	}
+	if h.noRetries {
+		c.sdkOptions = func(o *cip.Options) { o.Retryer = aws.NopRetryer{} }
+	}
+	code := c.main(context.Background(), args)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// check asserts that r's stderr reveals no password, secret or token.
+func (h *harness) check(r result) {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range h.secrets {
+		assert.NotContains(h.t, r.stderr, s, "a secret reached stderr")
+	}
+	assert.NotContains(h.t, r.stderr, "eyJ", "a JWT reached stderr")
+}
+
+// mustRun runs the program and requires exit status want.
+func (h *harness) mustRun(want int, stdin string, args ...string) result {
+	h.t.Helper()
+	r := h.run(stdin, args...)
+	h.check(r)
+	require.Equal(h.t, want, r.code, "exit status of %q\nstdout: %s\nstderr: %s", args, r.stdout, r.stderr)
+	return r
+}
+
+// options is the user the harness's environment names.
+func (h *harness) options() *options {
+	return &options{poolID: h.env[envUserPoolID], clientID: h.env[envClientID], username: h.env[envUsername]}
+}
+
+// store is the cache file of the harness's user.
+func (h *harness) store() *store {
+	h.t.Helper()
+	st, err := (&cli{env: func(k string) string { return h.env[k] }}).openStore(h.options())
+	require.NoError(h.t, err)
+	return st
+}
+
+// session reads the cached session, which must exist, and registers its
+// tokens as secrets.
+func (h *harness) session() *session {
+	h.t.Helper()
+	ses, err := h.store().load(h.options())
+	require.NoError(h.t, err)
+	h.secret(ses.AccessToken, ses.IDToken, ses.RefreshToken)
+	return ses
+}
+
+// expire rewrites the cached session as if its tokens had expired a
+// second ago, an hour after they were obtained.
+func (h *harness) expire() {
+	h.t.Helper()
+	ses := h.session()
+	now := time.Now()
+	ses.Obtained = now.Add(-time.Hour)
+	ses.AccessExpiry, ses.IDExpiry = now.Add(-time.Second), now.Add(-time.Second)
+	require.NoError(h.t, h.store().save(ses))
+}
+
+// pool is a cognitotest pool with one user, who signs in with an email
+// alias while the Cognito username is a UUID.
+type pool struct {
+	srv      *cognitotest.Server
+	username string // the Cognito username
+	alias    string
+	password string
+}
+
+func newPool(t *testing.T, opts ...cognitotest.Option) *pool {
+	srv := cognitotest.NewServer(opts...)
+	t.Cleanup(srv.Close)
+	p := &pool{srv: srv, username: newUUID(), alias: "alice@example.com", password: "Correct-horse-7-battery"}
+	srv.AddUser(p.username, p.password)
+	srv.AddAlias(p.username, p.alias)
+	return p
+}
+
+// harness returns a harness whose environment names p's user and endpoint.
+func (p *pool) harness(t *testing.T) *harness {
+	h := newHarness(t, map[string]string{
+		envUserPoolID: p.srv.UserPoolID,
+		envClientID:   p.srv.ClientID,
+		envUsername:   p.alias,
+		envEndpoint:   p.srv.URL,
+	})
+	h.secret(p.password, p.srv.ClientSecret)
+	return h
+}
+
+// claims verifies token against p's JWKS, as an API would, and returns its
+// claims.
+func (p *pool) claims(t *testing.T, token string) map[string]any {
+	t.Helper()
+	ctx := context.Background()
+	provider, err := oidc.NewProvider(ctx, p.srv.Issuer)
+	require.NoError(t, err)
+	tok, err := provider.Verifier(&oidc.Config{SkipClientIDCheck: true}).Verify(ctx, token)
+	require.NoError(t, err)
+	var c map[string]any
+	require.NoError(t, tok.Claims(&c))
+	return c
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	tests := []struct {
+		name  string
+		env   map[string]string // added to p's
+		stdin string
+		args  []string
+		want  string // in the message
+	}{
+		{"no command", nil, "", nil, "missing command"},
+		{"unknown command", nil, "", []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{"unknown flag", nil, "", []string{"token", "--bogus"}, "not defined: -bogus"},
+		{"secret as a flag", nil, "pw\n", []string{"login", "--password-stdin", "--client-secret", "x"}, "not defined: -client-secret"},
+		{"stray argument", nil, "", []string{"token", "extra"}, `unexpected argument "extra"`},
+		{"no pool", map[string]string{envUserPoolID: ""}, "", []string{"token"}, "missing --user-pool-id"},
+		{"no client", map[string]string{envClientID: ""}, "", []string{"logout"}, "missing --client-id"},
+		{"no user", map[string]string{envUsername: ""}, "", []string{"token"}, "missing --username"},
+		{"malformed pool", nil, "", []string{"token", "--user-pool-id", "nounderscore"}, "not of the form"},
+		{"no region without endpoint", map[string]string{envEndpoint: ""}, "", []string{"token", "--user-pool-id", "local_abc"}, "does not start with an AWS region"},
+		{"bad endpoint", nil, "", []string{"token", "--endpoint", "ftp://example.com"}, "not an http or https URL"},
+		{"two outputs", nil, "", []string{"token", "--id", "--json"}, "exclude one another"},
+		{"bad flow", nil, "pw\n", []string{"login", "--password-stdin", "--flow", "magic"}, "--flow must be srp or password"},
+		{"bad flow from env", map[string]string{envFlow: "magic"}, "pw\n", []string{"login", "--password-stdin"}, "--flow must be srp or password"},
+		{"no password and no terminal", nil, "", []string{"login"}, "no password"},
+		{"empty stdin", nil, "", []string{"login", "--password-stdin"}, "no password line"},
+		{"no secret line", nil, "pw\n", []string{"login", "--password-stdin", "--client-secret-stdin"}, "no client secret line"},
+		{"demo lifetime", nil, "", []string{"demo", "--lifetime", "1500ms"}, "--lifetime must be"},
+		{"demo requests", nil, "", []string{"demo", "--requests", "0"}, "--requests must be"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := p.harness(t)
+			for k, v := range tt.env {
+				h.env[k] = v
+			}
+			r := h.mustRun(exitUsage, tt.stdin, tt.args...)
+			assert.Empty(t, r.stdout)
+			assert.Contains(t, r.stderr, tt.want)
+			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
+			assert.Contains(t, r.stderr, "--help")
+			assert.Equal(t, 0, p.srv.Calls("InitiateAuth"), "a usage error must not reach Cognito")
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}} {
+		r := h.mustRun(exitOK, "", args...)
+		assert.Contains(t, r.stdout, "cognito-token login")
+		assert.Empty(t, r.stderr)
+	}
+	for _, cmd := range []string{"demo", "login", "token", "logout"} {
+		for _, flag := range []string{"--help", "-h"} {
+			r := h.mustRun(exitOK, "", cmd, flag)
+			assert.Contains(t, r.stdout, "Usage: cognito-token "+cmd+" [flags]")
+			assert.Empty(t, r.stderr)
+			if cmd != "demo" {
+				assert.Contains(t, r.stdout, "--user-pool-id ID")
+				assert.Contains(t, r.stdout, "$COGNITO_USER_POOL_ID")
+			}
+		}
+	}
+	r := h.mustRun(exitOK, "", "token", "--help")
+	for _, flag := range []string{"--id", "--json", "--exec-credential", "--client-secret-stdin"} {
+		assert.Contains(t, r.stdout, flag)
+	}
+	r = h.mustRun(exitOK, "", "login", "--help")
+	for _, flag := range []string{"--flow", "--password-stdin"} {
+		assert.Contains(t, r.stdout, flag)
+	}
+}
+
+// decodeJSON decodes one JSON document, rejecting unknown fields.
+func decodeJSON(t *testing.T, s string, v any) {
+	t.Helper()
+	d := json.NewDecoder(strings.NewReader(s))
+	d.DisallowUnknownFields()
+	require.NoError(t, d.Decode(v), "%s", s)
+}
+
+// fileMode returns the permission bits of path.
+func fileMode(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	return fi.Mode().Perm()
+}
