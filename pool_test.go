@@ -5,9 +5,6 @@ package cognito_test
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +16,7 @@ import (
 
 	"github.com/seed-e8acf5fd/cognito"
 	"github.com/seed-e8acf5fd/cognito/cognitotest"
+	jwtclaims "github.com/seed-e8acf5fd/cognito/internal/jwt"
 )
 
 const uuid = "3f1c2a9e-7b1d-4c2b-9f00-5a6b7c8d9e0f"
@@ -43,12 +41,8 @@ func configFor(srv *cognitotest.Server, flow cognito.Flow) *cognito.Config {
 
 func claimsOf(t testing.TB, jwt string) map[string]any {
 	t.Helper()
-	parts := strings.Split(jwt, ".")
-	require.Len(t, parts, 3)
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	require.NoError(t, err)
 	var c map[string]any
-	require.NoError(t, json.Unmarshal(raw, &c))
+	require.NoError(t, jwtclaims.Decode(jwt, &c))
 	return c
 }
 

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/seed-e8acf5fd/cognito/internal/jwt"
 )
 
 // TokenSource returns a token source that signs in at first use (when t
@@ -39,7 +41,7 @@ func reuse(t *oauth2.Token, src *source, earlyExpiry time.Duration) oauth2.Token
 			// oauth2 reads a zero Expiry as "never expires": take the
 			// JWT's exp instead, or renew at once when there is none.
 			cp.Expiry = time.Unix(1, 0)
-			if c, err := parseClaims(cp.AccessToken); err == nil && c.Exp > 0 {
+			if c, err := jwt.Parse(cp.AccessToken); err == nil && c.Exp > 0 {
 				cp.Expiry = time.Unix(c.Exp, 0)
 			}
 		}

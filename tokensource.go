@@ -14,6 +14,8 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"golang.org/x/oauth2"
+
+	"github.com/seed-e8acf5fd/cognito/internal/jwt"
 )
 
 // Flow names the way a [Config] signs in with a password.
@@ -302,7 +304,7 @@ func expiryOf(bearer string, expiresIn int32, isAccess bool, sent, received time
 	if isAccess && expiresIn > 0 {
 		return sent.Add(time.Duration(expiresIn) * time.Second), nil
 	}
-	c, err := parseClaims(bearer)
+	c, err := jwt.Parse(bearer)
 	if err == nil && c.Exp <= 0 {
 		err = errors.New("no exp claim")
 	}
@@ -312,8 +314,8 @@ func expiryOf(bearer string, expiresIn int32, isAccess bool, sent, received time
 		}
 		return time.Time{}, fmt.Errorf("cognito: no ExpiresIn and the bearer token's expiry cannot be read: %w", err)
 	}
-	if c.Iat > 0 && c.Iat <= c.Exp {
-		return received.Add(time.Duration(c.Exp-c.Iat) * time.Second), nil
+	if life, ok := c.Lifetime(); ok {
+		return received.Add(life), nil
 	}
 	return time.Unix(c.Exp, 0), nil
 }

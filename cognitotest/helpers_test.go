@@ -6,8 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/require"
 
+	jwtclaims "github.com/seed-e8acf5fd/cognito/internal/jwt"
 	"github.com/seed-e8acf5fd/cognito/internal/srp"
 )
 
@@ -156,12 +155,8 @@ func refresh(s *Server, token, hashName string) (*cip.InitiateAuthOutput, error)
 // claims decodes a JWT's payload without verifying it.
 func claims(t testing.TB, jwt string) map[string]any {
 	t.Helper()
-	parts := strings.Split(jwt, ".")
-	require.Len(t, parts, 3)
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	require.NoError(t, err)
 	var c map[string]any
-	require.NoError(t, json.Unmarshal(raw, &c))
+	require.NoError(t, jwtclaims.Decode(jwt, &c))
 	return c
 }
 

@@ -9,7 +9,6 @@ package interop_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -33,6 +32,7 @@ import (
 	"github.com/seed-e8acf5fd/cognito"
 	"github.com/seed-e8acf5fd/cognito/cognitotest"
 	"github.com/seed-e8acf5fd/cognito/internal/cognitolocal"
+	jwtclaims "github.com/seed-e8acf5fd/cognito/internal/jwt"
 )
 
 // --- the reference client against cognitotest ---
@@ -209,12 +209,8 @@ func (c *countingAPI) count(flow types.AuthFlowType) int {
 
 func payload(t testing.TB, jwt string) map[string]any {
 	t.Helper()
-	parts := strings.Split(jwt, ".")
-	require.Len(t, parts, 3)
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	require.NoError(t, err)
 	var c map[string]any
-	require.NoError(t, json.Unmarshal(raw, &c))
+	require.NoError(t, jwtclaims.Decode(jwt, &c))
 	return c
 }
 

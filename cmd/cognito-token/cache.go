@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -11,12 +10,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/seed-e8acf5fd/cognito"
+	"github.com/seed-e8acf5fd/cognito/internal/jwt"
 )
 
 // envCacheDir overrides the cache directory.
@@ -58,8 +57,10 @@ func newSession(o *options, tok *oauth2.Token, obtained, received time.Time) *se
 	}
 	id := cognito.IDToken(tok)
 	idExpiry := tok.Expiry
-	if life, err := jwtLifetime(id); err == nil {
-		idExpiry = received.Add(life)
+	if c, err := jwt.Parse(id); err == nil {
+		if life, ok := c.Lifetime(); ok {
+			idExpiry = received.Add(life)
+		}
 	}
 	return &session{
 		Version:      sessionVersion,
@@ -94,26 +95,6 @@ func (s *session) complete(o *options) bool {
 		s.UserPoolID == o.poolID && s.ClientID == o.clientID && s.Username == o.username &&
 		s.AccessToken != "" && s.RefreshToken != "" &&
 		!s.AccessExpiry.IsZero() && !s.IDExpiry.IsZero() && !s.Obtained.IsZero()
-}
-
-// jwtLifetime reads exp − iat from a JWT's payload, unverified.
-func jwtLifetime(token string) (time.Duration, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return 0, errors.New("not a JWT")
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return 0, errors.New("not a JWT")
-	}
-	var c struct {
-		Exp int64 `json:"exp"`
-		Iat int64 `json:"iat"`
-	}
-	if err := json.Unmarshal(payload, &c); err != nil || c.Exp <= c.Iat || c.Iat <= 0 {
-		return 0, errors.New("no usable exp and iat claims")
-	}
-	return time.Duration(c.Exp-c.Iat) * time.Second, nil
 }
 
 // needLoginError means there is no usable session: the user must run

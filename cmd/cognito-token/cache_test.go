@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -175,18 +174,4 @@ func TestEarlyExpiry(t *testing.T) {
 	assert.Equal(t, renewBefore, earlyExpiry(now, now.Add(2*renewBefore)))
 	assert.Equal(t, time.Second, earlyExpiry(now, now.Add(2*time.Second)))
 	assert.Equal(t, time.Nanosecond, earlyExpiry(now, now.Add(-time.Second)))
-}
-
-func TestJWTLifetime(t *testing.T) {
-	t.Parallel()
-	jwt := func(payload string) string {
-		return "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".c2ln"
-	}
-	d, err := jwtLifetime(jwt(`{"iat":1700000000,"exp":1700003600}`))
-	require.NoError(t, err)
-	assert.Equal(t, time.Hour, d)
-	for _, bad := range []string{"", "a.b", jwt(`{"exp":1700003600}`), jwt(`{"iat":5,"exp":4}`), jwt(`[]`), "a.!!!.c"} {
-		_, err := jwtLifetime(bad)
-		assert.Error(t, err, "%q", bad)
-	}
 }

@@ -2,8 +2,6 @@ package cognitolocal_test
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-e8acf5fd/cognito/internal/cognitolocal"
+	jwtclaims "github.com/seed-e8acf5fd/cognito/internal/jwt"
 )
 
 // claims is the part of a Cognito JWT's payload the tests look at.
@@ -31,12 +30,8 @@ type claims struct {
 
 func decodeClaims(t *testing.T, token string) claims {
 	t.Helper()
-	parts := strings.Split(token, ".")
-	require.Len(t, parts, 3, "a JWT has three parts")
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	require.NoError(t, err)
 	var c claims
-	require.NoError(t, json.Unmarshal(payload, &c))
+	require.NoError(t, jwtclaims.Decode(token, &c))
 	return c
 }
 
