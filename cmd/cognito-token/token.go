@@ -127,20 +127,7 @@ func (c *cli) token(ctx context.Context, args []string) error {
 	if n > 1 {
 		return usagef("--id, --json and --exec-credential exclude one another")
 	}
-	if err := o.resolve(c.env); err != nil {
-		return err
-	}
-	if _, err := c.readInputs(&o); err != nil {
-		return err
-	}
-	st, err := c.openStore(&o)
-	if err != nil {
-		return err
-	}
-
-	// Take the lock, then read: a process that waited for another one's
-	// renewal finds the renewed session and uses it as it is.
-	unlock, err := st.lock(ctx)
+	st, unlock, err := c.lockedStore(ctx, &o)
 	if err != nil {
 		return err
 	}
@@ -153,6 +140,28 @@ func (c *cli) token(ctx context.Context, args []string) error {
 		return err
 	}
 	return c.show(ses, out)
+}
+
+// lockedStore resolves o, reads the secret from stdin if asked, and opens
+// and locks o's cache file. Reading only after taking the lock means that a
+// process which waited for another one's renewal finds the renewed session
+// and uses it as it is.
+func (c *cli) lockedStore(ctx context.Context, o *options) (*store, func(), error) {
+	if err := o.resolve(c.env); err != nil {
+		return nil, nil, err
+	}
+	if _, err := c.readInputs(o); err != nil {
+		return nil, nil, err
+	}
+	st, err := c.openStore(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	unlock, err := st.lock(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, unlock, nil
 }
 
 // expiryOf returns when the token (or tokens) that out prints expire.
@@ -283,17 +292,7 @@ func (c *cli) logout(ctx context.Context, args []string) error {
 	if err := c.parse(fs, logoutHelp, args); err != nil {
 		return err
 	}
-	if err := o.resolve(c.env); err != nil {
-		return err
-	}
-	if _, err := c.readInputs(&o); err != nil {
-		return err
-	}
-	st, err := c.openStore(&o)
-	if err != nil {
-		return err
-	}
-	unlock, err := st.lock(ctx)
+	st, unlock, err := c.lockedStore(ctx, &o)
 	if err != nil {
 		return err
 	}
