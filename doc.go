@@ -38,13 +38,15 @@
 //
 // A token source from [Config.TokenSource] is safe for concurrent use.
 // Goroutines that find the token expired at the same moment wait for a
-// single renewal and all receive its result.
+// single renewal and all receive its token. When that renewal fails, each
+// waiting goroutine in turn makes its own attempt, so that a passing fault
+// costs no one more than the error of one try.
 //
 // # Contexts
 //
 // The context passed to [Config.TokenSource] bounds every network call
-// the source makes for its whole life; each call is also limited to one
-// minute. See [Config.TokenSource] for what a cancelled context does.
+// the source makes for its whole life; each sign-in (both of its calls)
+// or renewal is also limited to one minute. See [Config.TokenSource] for what a cancelled context does.
 //
 // # Client secrets and aliases
 //

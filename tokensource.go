@@ -43,8 +43,9 @@ type API interface {
 // [Config.EarlyExpiry] is zero. Cognito tokens live at least five minutes.
 const DefaultEarlyExpiry = 30 * time.Second
 
-// callTimeout bounds each call to the Cognito API, so that a server that
-// never answers cannot hang a token source whose context has no deadline.
+// callTimeout bounds each sign-in (all its calls) and each renewal, so
+// that a server that never answers cannot hang a token source whose
+// context has no deadline.
 const callTimeout = time.Minute
 
 // Config describes a user of a Cognito user pool app client and how to
@@ -278,6 +279,10 @@ func (s *source) accept(r *types.AuthenticationResultType, sent time.Time) (*oau
 	expiry, err := expiryOf(bearer, r.ExpiresIn, !s.conf.UseIDToken, sent, s.now())
 	if err != nil {
 		return nil, err
+	}
+	if !expiry.After(sent) {
+		// Renewing such a token at every call would help no one.
+		return nil, errors.New("cognito: the token had expired by the time it was issued (exp is not after iat, or far behind this machine's clock)")
 	}
 	if rt := aws.ToString(r.RefreshToken); rt != "" {
 		s.refreshToken = rt

@@ -483,6 +483,17 @@ func TestExpiry(t *testing.T) {
 		})
 	}
 
+	t.Run("centuries-long lifetime does not overflow", func(t *testing.T) {
+		api := &fakeAPI{initiate: func(context.Context, *cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error) {
+			return &cip.InitiateAuthOutput{AuthenticationResult: &types.AuthenticationResultType{
+				AccessToken: aws.String(fakeJWT(map[string]any{"iat": 1, "exp": 10000000000}))}}, nil
+		}}
+		s, _ := testSource(t, baseConfig(), api, newClock(local), nil)
+		tok, err := s.Token()
+		require.NoError(t, err)
+		assert.Equal(t, time.Unix(10000000000, 0), tok.Expiry)
+	})
+
 	t.Run("JWT exp without iat", func(t *testing.T) {
 		api := &fakeAPI{initiate: func(context.Context, *cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error) {
 			return &cip.InitiateAuthOutput{AuthenticationResult: &types.AuthenticationResultType{
@@ -501,6 +512,8 @@ func TestExpiry(t *testing.T) {
 		"negative exp":  fakeJWT(map[string]any{"exp": -5}),
 		"bad base64":    "a.%%%.c",
 		"payload array": "e30." + base64.RawURLEncoding.EncodeToString([]byte("[1,2]")) + ".c",
+		"exp equals iat": fakeJWT(map[string]any{"exp": 1700000000, "iat": 1700000000}),
+		"exp long past":  fakeJWT(map[string]any{"exp": 1000}),
 	} {
 		t.Run("never zero/"+name, func(t *testing.T) {
 			api := &fakeAPI{initiate: func(context.Context, *cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error) {

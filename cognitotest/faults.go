@@ -78,10 +78,16 @@ func checkOperation(method, operation string) {
 	}
 }
 
+// maxCounted bounds how many distinct operation names are counted, so that
+// a client sending made-up names cannot grow the counter without end.
+const maxCounted = 1000
+
 func (s *Server) count(operation string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls[operation]++
+	if _, seen := s.calls[operation]; seen || len(s.calls) < maxCounted {
+		s.calls[operation]++
+	}
 }
 
 // wait applies the delay set for operation. It reports false when the

@@ -144,6 +144,9 @@ type user struct {
 func NewServer(opts ...Option) *Server {
 	cfg := config{lifetime: defaultLifetime, now: time.Now}
 	for _, o := range opts {
+		if o == nil {
+			panicf("NewServer: nil Option")
+		}
 		o(&cfg)
 	}
 	s := &Server{

@@ -319,3 +319,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 	require.NotNil(t, r)
 	assert.NotContains(t, r, "Sup3rS3cret!")
 }
+
+func TestNewServerNilOption(t *testing.T) {
+	assert.PanicsWithValue(t, "cognitotest: NewServer: nil Option", func() { NewServer(nil) })
+}

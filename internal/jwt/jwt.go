@@ -70,9 +70,14 @@ func Parse(token string) (Claims, error) {
 	return c, nil
 }
 
-// Lifetime is exp − iat, and whether both claims are there and in order.
+// maxLifetime bounds the lifetimes Lifetime reports; Cognito's longest
+// token lifetime (a refresh token) is ten years.
+const maxLifetime = 10 * 366 * 24 * time.Hour
+
+// Lifetime is exp − iat, and whether both claims are there, in order and
+// no more than ten years apart.
 func (c Claims) Lifetime() (time.Duration, bool) {
-	if c.Exp <= 0 || c.Iat <= 0 || c.Exp < c.Iat {
+	if c.Exp <= 0 || c.Iat <= 0 || c.Exp < c.Iat || time.Duration(c.Exp-c.Iat) > maxLifetime/time.Second {
 		return 0, false
 	}
 	return time.Duration(c.Exp-c.Iat) * time.Second, true

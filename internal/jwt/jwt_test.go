@@ -60,6 +60,10 @@ func TestParseRejects(t *testing.T) {
 	require.NoError(t, err)
 	_, ok := c.Lifetime()
 	assert.False(t, ok, "exp before iat")
+	c, err = Parse(token(`{"exp":10000000000,"iat":1}`))
+	require.NoError(t, err)
+	_, ok = c.Lifetime()
+	assert.False(t, ok, "centuries: no overflow into the past")
 }
 
 func FuzzParse(f *testing.F) {
