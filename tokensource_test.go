@@ -506,12 +506,12 @@ func TestExpiry(t *testing.T) {
 	})
 
 	for name, access := range map[string]string{
-		"opaque":        "not-a-jwt",
-		"no exp":        fakeJWT(map[string]any{"username": "alice"}),
-		"exp string":    fakeJWT(map[string]any{"exp": "soon"}),
-		"negative exp":  fakeJWT(map[string]any{"exp": -5}),
-		"bad base64":    "a.%%%.c",
-		"payload array": "e30." + base64.RawURLEncoding.EncodeToString([]byte("[1,2]")) + ".c",
+		"opaque":         "not-a-jwt",
+		"no exp":         fakeJWT(map[string]any{"username": "alice"}),
+		"exp string":     fakeJWT(map[string]any{"exp": "soon"}),
+		"negative exp":   fakeJWT(map[string]any{"exp": -5}),
+		"bad base64":     "a.%%%.c",
+		"payload array":  "e30." + base64.RawURLEncoding.EncodeToString([]byte("[1,2]")) + ".c",
 		"exp equals iat": fakeJWT(map[string]any{"exp": 1700000000, "iat": 1700000000}),
 		"exp long past":  fakeJWT(map[string]any{"exp": 1000}),
 	} {
