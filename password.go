@@ -48,6 +48,7 @@ func (s *source) passwordSignIn(ctx context.Context) (*oauth2.Token, error) {
 	if out.AuthenticationResult == nil {
 		return nil, challengeOrMissing(out.ChallengeName, "signing in")
 	}
+	s.username = s.conf.Username // until the tokens' username claim says better
 	return s.accept(out.AuthenticationResult, sent)
 }
 
@@ -88,6 +89,7 @@ func (s *source) srpSignIn(ctx context.Context) (*oauth2.Token, error) {
 	if resp.AuthenticationResult == nil {
 		return nil, challengeOrMissing(resp.ChallengeName, "signing in")
 	}
+	s.username = answer["USERNAME"] // USER_ID_FOR_SRP, the Cognito username
 	return s.accept(resp.AuthenticationResult, sent)
 }
 

@@ -975,6 +975,37 @@ func TestSavedTokenWithoutExpiry(t *testing.T) {
 	assert.Empty(t, api.inits)
 }
 
+// TestSecretHashOpaqueTokens: when the tokens are not JWTs, a renewal's
+// SECRET_HASH uses USER_ID_FOR_SRP from the SRP sign-in.
+func TestSecretHashOpaqueTokens(t *testing.T) {
+	const secret, uuid = "s3cr3t", "6f1c2a9e-1111-4c2b-9f00-aaaaaaaaaaaa"
+	v := loadVectors(t)[0]
+	v.UserID = uuid
+	clock := newClock(time.Now())
+	api := vectorAPI(v, time.Minute, clock.Now)
+	opaque := func(rt string) *types.AuthenticationResultType {
+		r := &types.AuthenticationResultType{AccessToken: aws.String("opaque-access"), ExpiresIn: 60}
+		if rt != "" {
+			r.RefreshToken = aws.String(rt)
+		}
+		return r
+	}
+	api.respond = func(context.Context, *cip.RespondToAuthChallengeInput) (*cip.RespondToAuthChallengeOutput, error) {
+		return &cip.RespondToAuthChallengeOutput{AuthenticationResult: opaque("rt")}, nil
+	}
+	conf := Config{UserPoolID: "us-east-1_AbC123", ClientID: "client123", ClientSecret: secret, Username: "alice@example.com", Password: "pw"}
+	s, _ := testSource(t, conf, api, clock, nil)
+	_, err := s.Token()
+	require.NoError(t, err)
+	api.initiate = func(context.Context, *cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error) {
+		return &cip.InitiateAuthOutput{AuthenticationResult: opaque("")}, nil
+	}
+	clock.Advance(45 * time.Second)
+	_, err = s.Token()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"REFRESH_TOKEN": "rt", "SECRET_HASH": wantHash(secret, uuid, "client123")}, api.lastInit().AuthParameters)
+}
+
 // TestNoSecretsInErrors drives every failure path with recognisable
 // secrets and checks none leaks into a message.
 func TestNoSecretsInErrors(t *testing.T) {
