@@ -330,22 +330,9 @@ func (s *Server) refresh(params map[string]string) (any, *apiError) {
 	if token == "" {
 		return nil, errInvalidParameter("Missing required parameter REFRESH_TOKEN")
 	}
-	s.mu.Lock()
-	g := s.grants[token]
-	var u *user
-	var id identity
-	revoked := false
-	if g != nil {
-		u = s.users[g.username]
-		id = identity{username: u.username, sub: u.sub, email: u.email}
-		revoked = g.revoked || g.generation != u.generation
-	}
-	s.mu.Unlock()
-	if g == nil || g.clientID != s.ClientID {
-		return nil, errNotAuthorized("Invalid Refresh Token")
-	}
-	if revoked {
-		return nil, errNotAuthorized("Refresh Token has been revoked")
+	id, g, e := s.redeem(token)
+	if e != nil {
+		return nil, e
 	}
 	// The secret hash of a refresh is over the Cognito username, never
 	// over the alias the user may have typed at sign-in.
@@ -357,6 +344,63 @@ func (s *Server) refresh(params map[string]string) (any, *apiError) {
 		return nil, e
 	}
 	return &authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+}
+
+// redeem finds the live sign-in that a refresh token of this app client
+// belongs to.
+func (s *Server) redeem(token string) (identity, *refreshGrant, *apiError) {
+	s.mu.Lock()
+	g := s.grants[token]
+	var id identity
+	revoked := false
+	if g != nil {
+		u := s.users[g.username]
+		id = identity{username: u.username, sub: u.sub, email: u.email}
+		revoked = g.revoked || g.generation != u.generation
+	}
+	s.mu.Unlock()
+	if g == nil || g.clientID != s.ClientID {
+		return identity{}, nil, errNotAuthorized("Invalid Refresh Token")
+	}
+	if revoked {
+		return identity{}, nil, errNotAuthorized("Refresh Token has been revoked")
+	}
+	return id, g, nil
+}
+
+type getTokensInput struct {
+	ClientID     string `json:"ClientId"`
+	RefreshToken string
+	ClientSecret string
+}
+
+// getTokensFromRefreshToken answers GetTokensFromRefreshToken, the renewal
+// Amplify JS v6 uses: REFRESH_TOKEN_AUTH by another name, with the client
+// secret itself instead of a SECRET_HASH. Refresh-token rotation is off, so
+// no new refresh token comes back.
+func (s *Server) getTokensFromRefreshToken(body []byte) (any, *apiError) {
+	var in getTokensInput
+	if e := decodeInput(body, &in); e != nil {
+		return nil, e
+	}
+	if e := s.checkClient(in.ClientID); e != nil {
+		return nil, e
+	}
+	if in.RefreshToken == "" {
+		return nil, errInvalidParameter("Missing required parameter RefreshToken")
+	}
+	if s.ClientSecret != "" && subtle.ConstantTimeCompare([]byte(in.ClientSecret), []byte(s.ClientSecret)) != 1 {
+		return nil, errNotAuthorized("Unable to verify client secret for client " + s.ClientID)
+	}
+	id, g, e := s.redeem(in.RefreshToken)
+	if e != nil {
+		return nil, e
+	}
+	res, e := s.mint(id, g, s.now())
+	if e != nil {
+		return nil, e
+	}
+	return struct{ AuthenticationResult *authResult }{res}, nil
 }
 
 type revokeTokenInput struct {

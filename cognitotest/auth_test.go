@@ -313,6 +313,38 @@ func TestSRPIgnoresSession(t *testing.T) {
 	require.NotNil(t, out.AuthenticationResult)
 }
 
+// TestGetTokensFromRefreshToken: the renewal of Amplify JS v6, with the
+// client secret itself instead of a SECRET_HASH.
+func TestGetTokensFromRefreshToken(t *testing.T) {
+	s := newTestServer(t, WithClientSecret("app-secret"))
+	s.AddUser("ivy", "pw")
+	first, err := passwordSignIn(s, "ivy", "pw")
+	require.NoError(t, err)
+	rt := aws.ToString(first.AuthenticationResult.RefreshToken)
+	get := func(token, secret string) (*cip.GetTokensFromRefreshTokenOutput, error) {
+		return s.Client().GetTokensFromRefreshToken(context.Background(), &cip.GetTokensFromRefreshTokenInput{
+			ClientId: aws.String(s.ClientID), RefreshToken: aws.String(token), ClientSecret: aws.String(secret)})
+	}
+
+	out, err := get(rt, "app-secret")
+	require.NoError(t, err)
+	res := out.AuthenticationResult
+	require.NotNil(t, res)
+	assert.Nil(t, res.RefreshToken, "no rotation")
+	assert.Equal(t, "ivy", claims(t, aws.ToString(res.AccessToken))["username"])
+	assert.Equal(t, claims(t, aws.ToString(first.AuthenticationResult.AccessToken))["origin_jti"], claims(t, aws.ToString(res.AccessToken))["origin_jti"])
+
+	_, err = get(rt, "wrong")
+	var na *types.NotAuthorizedException
+	require.ErrorAs(t, err, &na)
+	_, err = get("not-a-token", "app-secret")
+	requireNotAuthorized(t, err, "Invalid Refresh Token")
+	s.RevokeRefreshTokens("ivy")
+	_, err = get(rt, "app-secret")
+	requireNotAuthorized(t, err, "Refresh Token has been revoked")
+	assert.Equal(t, 4, s.Calls("GetTokensFromRefreshToken"))
+}
+
 func TestRevokeRefreshTokens(t *testing.T) {
 	s := newTestServer(t)
 	s.AddUser("jack", "pw")

@@ -41,6 +41,9 @@
 //     a five-minute window), USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH (or
 //     REFRESH_TOKEN). A refresh returns no new refresh token, as Cognito.
 //   - RespondToAuthChallenge for PASSWORD_VERIFIER.
+//   - GetTokensFromRefreshToken, the renewal Amplify JS v6 uses (with the
+//     client secret itself, when there is one; no rotation, so no new
+//     refresh token).
 //   - RevokeToken for refresh tokens.
 //
 // Failed sign-ins, unknown users included, answer NotAuthorizedException

@@ -337,9 +337,10 @@ type opFunc func(s *Server, body []byte) (any, *apiError)
 
 // operations are the API calls the server implements.
 var operations = map[string]opFunc{
-	"InitiateAuth":           (*Server).initiateAuth,
-	"RespondToAuthChallenge": (*Server).respondToAuthChallenge,
-	"RevokeToken":            (*Server).revokeToken,
+	"InitiateAuth":              (*Server).initiateAuth,
+	"RespondToAuthChallenge":    (*Server).respondToAuthChallenge,
+	"RevokeToken":               (*Server).revokeToken,
+	"GetTokensFromRefreshToken": (*Server).getTokensFromRefreshToken,
 }
 
 // serveAPI answers one AWS JSON 1.1 call.

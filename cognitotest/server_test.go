@@ -247,12 +247,12 @@ func TestCalls(t *testing.T) {
 	_, err = passwordSignIn(s, "rita", "pw")
 	require.Error(t, err)
 	post(t, s, "AWSCognitoIdentityProviderService.InitiateAuth", `not json`)
-	post(t, s, "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken", `{}`)
+	post(t, s, "AWSCognitoIdentityProviderService.ListUsers", `{}`)
 
 	assert.Equal(t, 4, s.Calls("InitiateAuth"), "failed calls count too")
 	assert.Equal(t, 1, s.Calls("RespondToAuthChallenge"))
 	assert.Equal(t, 0, s.Calls("RevokeToken"))
-	assert.Equal(t, 1, s.Calls("GetTokensFromRefreshToken"), "unimplemented operations are counted")
+	assert.Equal(t, 1, s.Calls("ListUsers"), "unimplemented operations are counted")
 }
 
 func TestMisusePanics(t *testing.T) {
