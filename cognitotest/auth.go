@@ -225,7 +225,7 @@ func timestampValid(ts string, now time.Time) bool {
 	if err != nil || t.Format(srp.TimestampLayout) != ts {
 		return false
 	}
-	d := now.Sub(t)
+	d := now.Truncate(time.Second).Sub(t) // TIMESTAMP has whole seconds
 	return -timestampWindow <= d && d <= timestampWindow
 }
 
@@ -329,6 +329,11 @@ func (s *Server) refresh(params map[string]string) (any, *apiError) {
 	token := params["REFRESH_TOKEN"]
 	if token == "" {
 		return nil, errInvalidParameter("Missing required parameter REFRESH_TOKEN")
+	}
+	if s.ClientSecret != "" && params["SECRET_HASH"] == "" {
+		// Checked before the token, so that a caller without the secret
+		// learns nothing about it.
+		return nil, s.checkSecretHash("", "")
 	}
 	id, g, e := s.redeem(token)
 	if e != nil {

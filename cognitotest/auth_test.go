@@ -143,8 +143,9 @@ func TestSRPSessionExpiry(t *testing.T) {
 }
 
 func TestSRPTimestamp(t *testing.T) {
-	// 15:04:05 on the 5th: a padded day and a 12-hour clock both show.
-	now := time.Date(2024, 3, 5, 15, 4, 5, 0, time.UTC)
+	// 15:04:05.7 on the 5th: a padded day and a 12-hour clock both show,
+	// and the fraction must not push a 5-minute-old TIMESTAMP out.
+	now := time.Date(2024, 3, 5, 15, 4, 5, 700_000_000, time.UTC)
 	tests := []struct {
 		name      string
 		timestamp string
@@ -153,6 +154,9 @@ func TestSRPTimestamp(t *testing.T) {
 		{"exact", "Tue Mar 5 15:04:05 UTC 2024", true},
 		{"four minutes old", "Tue Mar 5 15:00:05 UTC 2024", true},
 		{"four minutes ahead", "Tue Mar 5 15:08:05 UTC 2024", true},
+		{"five minutes old", "Tue Mar 5 14:59:05 UTC 2024", true},
+		{"five minutes ahead", "Tue Mar 5 15:09:05 UTC 2024", true},
+		{"five minutes and a second old", "Tue Mar 5 14:59:04 UTC 2024", false},
 		{"padded day", "Tue Mar 05 15:04:05 UTC 2024", false},
 		{"twelve-hour clock", "Tue Mar 5 03:04:05 UTC 2024", false},
 		{"stale", "Tue Mar 5 14:58:05 UTC 2024", false},
@@ -458,6 +462,8 @@ func TestSecretHash(t *testing.T) {
 		requireNotAuthorized(t, err, hashErr)
 		_, err = refresh(s, rt, "mia")
 		require.NoError(t, err)
+		// Without the secret, nothing is learnt about a token.
+		requireNotAuthorized(t, initiate(types.AuthFlowTypeRefreshTokenAuth, map[string]string{"REFRESH_TOKEN": "bogus"}), hashErr)
 	})
 }
 

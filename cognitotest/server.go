@@ -313,6 +313,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// clients (the AWS SDK, this module's token source) read it to correct
 	// for clock skew, so with WithClock they see the skew they must handle.
 	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	// CORS, so that browser clients (Amplify, amazon-cognito-identity-js in
+	// a page) can use the pool in demos, as they can use Cognito.
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", "x-amzn-ErrorType, x-amzn-RequestId, Date")
+	if r.Method == http.MethodOptions {
+		h.Set("Access-Control-Allow-Methods", "POST, GET")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, X-Amz-Target, X-Amz-User-Agent, Cache-Control, Amz-Sdk-Request, Amz-Sdk-Invocation-Id")
+		h.Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	wellKnown := "/" + s.UserPoolID + "/.well-known/"
 	switch {
 	case r.URL.Path == "/":

@@ -323,3 +323,19 @@ func TestNoSecretsInErrors(t *testing.T) {
 func TestNewServerNilOption(t *testing.T) {
 	assert.PanicsWithValue(t, "cognitotest: NewServer: nil Option", func() { NewServer(nil) })
 }
+
+func TestCORS(t *testing.T) {
+	s := newTestServer(t)
+	req, err := http.NewRequest(http.MethodOptions, s.URL+"/", nil)
+	require.NoError(t, err)
+	req.Header.Set("Origin", "http://localhost:3000")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type,x-amz-target")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, resp.Header.Get("Access-Control-Allow-Headers"), "X-Amz-Target")
+	assert.Contains(t, resp.Header.Get("Access-Control-Allow-Methods"), "POST")
+}
