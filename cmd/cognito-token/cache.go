@@ -112,13 +112,15 @@ func (e *needLoginError) Error() string {
 type store struct {
 	dir string
 	key string // file name stem: a hash of pool, client and user name
+	own bool   // dir is the default one, not one the user chose
 }
 
 // openStore finds the cache file for o. The file name is a hash, so no
 // flag value can lead out of the directory.
 func (c *cli) openStore(o *options) (*store, error) {
 	dir := c.env(envCacheDir)
-	if dir == "" {
+	own := dir == ""
+	if own {
 		base, err := os.UserCacheDir()
 		if err != nil {
 			return nil, fmt.Errorf("finding a cache directory (set $%s): %w", envCacheDir, err)
@@ -130,7 +132,23 @@ func (c *cli) openStore(o *options) (*store, error) {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
-	return &store{dir: dir, key: hex.EncodeToString(h.Sum(nil)[:16])}, nil
+	return &store{dir: dir, key: hex.EncodeToString(h.Sum(nil)[:16]), own: own}, nil
+}
+
+// makeDir creates the cache directory with mode 0700. The default
+// directory is set to 0700 even when it already existed; one the user
+// chose with the environment variable is left as it is (the files in it
+// are 0600 whatever it is).
+func (s *store) makeDir() error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("creating the cache directory: %w", err)
+	}
+	if s.own {
+		if err := os.Chmod(s.dir, 0o700); err != nil {
+			return fmt.Errorf("securing the cache directory: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *store) path() string { return filepath.Join(s.dir, s.key+".json") }
@@ -139,8 +157,8 @@ func (s *store) path() string { return filepath.Join(s.dir, s.key+".json") }
 // goroutine holds it, and returns the function that releases it. Callers
 // re-read the session once they hold it.
 func (s *store) lock(ctx context.Context) (unlock func(), err error) {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating the cache directory: %w", err)
+	if err := s.makeDir(); err != nil {
+		return nil, err
 	}
 	wait, cancel := context.WithTimeout(ctx, lockTimeout)
 	defer cancel()
@@ -178,8 +196,8 @@ func (s *store) save(ses *session) (err error) {
 	if err != nil {
 		return fmt.Errorf("encoding the session: %w", err)
 	}
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return fmt.Errorf("creating the cache directory: %w", err)
+	if err := s.makeDir(); err != nil {
+		return err
 	}
 	f, err := os.CreateTemp(s.dir, s.key+".json.tmp-*") // mode 0600
 	if err != nil {

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/seed-e8acf5fd/cognito"
 )
@@ -69,7 +71,7 @@ func (c *cli) login(ctx context.Context, args []string) error {
 		if errors.As(err, &ce) {
 			return fmt.Errorf("the sign-in needs an answer to the %s challenge, which cognito-token cannot give; complete it with another client, then log in again", ce.Challenge)
 		}
-		return fmt.Errorf("signing in: %w", err)
+		return err // the library's error says what failed
 	}
 	ses := newSession(&o, tok, obtained, time.Now())
 
@@ -188,13 +190,21 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 	conf.EarlyExpiry = earlyExpiry(ses.Obtained, expiry)
 	obtained := time.Now()
 	tok, err := conf.TokenSource(ctx, ses.savedToken(expiry)).Token()
-	if errors.Is(err, cognito.ErrSignInRequired) {
-		// Cognito refused the refresh token: it expired or was revoked, or
-		// the client secret is missing or wrong. The session stays, in case
-		// it is the secret; the cause says which.
+	var notAuth *types.NotAuthorizedException
+	switch {
+	case errors.As(err, &notAuth) && strings.Contains(strings.ToLower(notAuth.ErrorMessage()), "secret"):
+		// The client secret is missing or wrong: logging in again would
+		// not help, and the session stays.
+		return nil, fmt.Errorf("the client secret was refused (%s): set $%s or give it with --client-secret-stdin", notAuth.ErrorMessage(), envClientSecret)
+	case errors.Is(err, cognito.ErrSignInRequired):
+		// Cognito refused the refresh token: it expired or was revoked.
 		return nil, &needLoginError{why: fmt.Sprintf("the session of %s can no longer be renewed (%v)", o.username, err)}
-	}
-	if err != nil {
+	case err != nil && time.Now().Before(expiry):
+		// A passing fault (throttling, 5xx, network) while the cached
+		// token is still valid: print it, and renew next time.
+		fmt.Fprintf(c.stderr, "warning: could not renew the session yet (%v); the cached token is valid until %s\n", err, expiry.Format(time.RFC3339))
+		return ses, nil
+	case err != nil:
 		return nil, fmt.Errorf("renewing the session: %w", err)
 	}
 	if tok.AccessToken == ses.AccessToken {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -224,6 +225,38 @@ func TestTransientRenewalFailure(t *testing.T) {
 
 	r = h.mustRun(exitOK, "", "token")
 	assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
+
+	// Within the last minute of a still-valid token, a failed renewal
+	// prints the cached token with a warning.
+	ses := h.session()
+	ses.AccessExpiry = time.Now().Add(30 * time.Second)
+	ses.Obtained = time.Now().Add(-time.Hour)
+	require.NoError(t, h.store().save(ses))
+	p.srv.FailNext("InitiateAuth", 1, "TooManyRequestsException")
+	r = h.mustRun(exitOK, "", "token")
+	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
+	assert.Contains(t, r.stderr, "warning: could not renew")
+	assert.Equal(t, ses.AccessToken, h.session().AccessToken, "the session is kept")
+}
+
+// TestDefaultCacheDirMode: the default cache directory is made 0700 even
+// when it already existed with looser permissions.
+func TestDefaultCacheDirMode(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache) // os.UserCacheDir on Linux
+	t.Setenv("HOME", cache)           // and on macOS
+	base, err := os.UserCacheDir()
+	require.NoError(t, err)
+	dir := filepath.Join(base, "cognito-token")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.Chmod(dir, 0o755))
+
+	p := newPool(t)
+	h := p.harness(t)
+	delete(h.env, envCacheDir)
+	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	assert.Equal(t, os.FileMode(0o700), fileMode(t, dir))
+	assert.Equal(t, os.FileMode(0o600), fileMode(t, h.store().path()))
 }
 
 func TestConcurrentTokensRenewOnce(t *testing.T) {
@@ -327,7 +360,8 @@ func TestClientSecret(t *testing.T) {
 		delete(h.env, envClientSecret)
 		r = h.mustRun(exitFailure, "", "token")
 		assert.Contains(t, r.stderr, "Unable to verify secret hash")
-		assert.Contains(t, r.stderr, "run 'cognito-token login'")
+		assert.Contains(t, r.stderr, "$COGNITO_CLIENT_SECRET", "the hint names the secret, not login")
+		assert.NotContains(t, r.stderr, "run 'cognito-token login'")
 		h.env[envClientSecret] = secret
 		r = h.mustRun(exitOK, "", "token")
 		assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
