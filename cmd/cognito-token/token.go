@@ -102,6 +102,11 @@ refresh token first when it has less than a minute left. By default it
 prints the bare access token and a newline, for
 
     curl -H "Authorization: Bearer $(cognito-token token)" ...
+
+When the renewal meets a passing fault (throttling, a server error, no
+network) while the cached token is still valid, that token is printed,
+with a warning on stderr. When Cognito refuses the refresh token for good,
+it exits 1 and says to run login again.
 `
 
 // token prints a valid token from the cached session.
