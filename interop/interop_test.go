@@ -73,26 +73,43 @@ type jsReport struct {
 // runReferenceClient runs interop/js/srp-client.js with job.
 func runReferenceClient(t testing.TB, job jsJob) jsReport {
 	t.Helper()
+	var report jsReport
+	runScript(t, "srp-client.js", job, &report)
+	require.Len(t, report.Results, len(job.Users))
+	return report
+}
+
+// scriptPeers names the npm package each driver in js/ drives.
+var scriptPeers = map[string]string{
+	"srp-client.js":     "amazon-cognito-identity-js",
+	"amplify-client.js": "aws-amplify",
+}
+
+// runScript runs the driver js/<script> with job, JSON-encoded, on its
+// stdin and decodes the JSON it prints into out. The driver must exit 0.
+// Without node or the driver's npm package, the test fails under CI and is
+// skipped elsewhere (see unavailable).
+func runScript(t testing.TB, script string, job, out any) {
+	t.Helper()
+	peer, ok := scriptPeers[script]
+	require.True(t, ok, "unknown driver %s", script)
 	node, err := exec.LookPath("node")
 	if err != nil {
 		unavailable(t, "node is not installed")
 	}
-	if _, err := os.Stat(filepath.Join("node_modules", "amazon-cognito-identity-js", "package.json")); err != nil {
-		unavailable(t, "amazon-cognito-identity-js is not installed: run `npm ci --prefix interop`")
+	if _, err := os.Stat(filepath.Join("node_modules", peer, "package.json")); err != nil {
+		unavailable(t, peer+" is not installed: run `npm ci --prefix interop`")
 	}
 	in, err := json.Marshal(job)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join("js", "srp-client.js"))
+	cmd := exec.CommandContext(ctx, node, filepath.Join("js", script))
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), "srp-client.js: %s", stderr.String())
-	var report jsReport
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &report), stdout.String())
-	require.Len(t, report.Results, len(job.Users))
-	return report
+	require.NoError(t, cmd.Run(), "%s: %s", script, stderr.String())
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), out), "%s printed: %s", script, stdout.String())
 }
 
 func unavailable(t testing.TB, msg string) {
