@@ -52,17 +52,23 @@ type jsJob struct {
 	Repeat     int      `json:"repeat"`
 }
 
+// peerResult holds what every driver in js/ reports of a job user (see
+// newResult in js/driver.js); each driver's result type adds its own.
+type peerResult struct {
+	Username       string  `json:"username"`
+	OK             bool    `json:"ok"`
+	Error          string  `json:"error"`
+	Message        string  `json:"message"`
+	AccessUsername string  `json:"accessUsername"`
+	IDUsername     string  `json:"idUsername"`
+	AsExpected     bool    `json:"asExpected"`
+	SignInMs       float64 `json:"signInMs"`
+}
+
 type jsResult struct {
-	Username            string  `json:"username"`
-	OK                  bool    `json:"ok"`
-	Error               string  `json:"error"`
-	Message             string  `json:"message"`
-	AccessUsername      string  `json:"accessUsername"`
-	IDUsername          string  `json:"idUsername"`
-	Refreshed           bool    `json:"refreshed"`
-	RefreshChangedToken bool    `json:"refreshChangedToken"`
-	AsExpected          bool    `json:"asExpected"`
-	SignInMs            float64 `json:"signInMs"`
+	peerResult
+	Refreshed           bool `json:"refreshed"`
+	RefreshChangedToken bool `json:"refreshChangedToken"`
 }
 
 type jsReport struct {
@@ -120,38 +126,41 @@ func unavailable(t testing.TB, msg string) {
 	t.Skipf("interop peer missing (CI would fail): %s", msg)
 }
 
-// TestReferenceClientSignsIn: amazon-cognito-identity-js signs in with SRP
-// to cognitotest and refreshes, for users of every kind.
-func TestReferenceClientSignsIn(t *testing.T) {
-	srv := cognitotest.NewServer()
-	t.Cleanup(srv.Close)
+// peerUser is a user the JS peers sign in as to cognitotest: name is its
+// username, which the access token's username claim and the ID token's
+// cognito:username claim must carry; alias, when set, is an alias it signs
+// in with instead; email is the ID token's email claim ("" for none: only an
+// email alias gives one).
+type peerUser struct{ name, alias, password, email string }
 
-	type user struct{ name, alias, password string }
-	users := []user{
-		{"alice", "", "Corr3ct horse battery!"},
-		{"bob", "", "p"},
-		{"carol", "", "with:colon and space"},
-		{"dave", "", strings.Repeat("long-password-", 16)},
-		{"erin", "", `quotes " and \ backslash`},
-		{"frank", "", "tab\tand newline\n"},
-		{"ユーザー", "", "パスワード✓ü"},
-		{"josé", "", "contraseña-ñ"},
-		{"Zoë.Ünïcødé", "", "пароль-密码-🔐"},
-		{"user+tag@example.com", "", "emoji 😀 pass"},
-		{"4f8e7c1a-0000-4000-8000-000000000001", "grace@example.com", "Grace!2024"},
-		{"4f8e7c1a-0000-4000-8000-000000000002", "heidi@example.com", "héidi-pass"},
-		{"4f8e7c1a-0000-4000-8000-000000000003", "+15555550123", "phone alias"},
-		{"4f8e7c1a-0000-4000-8000-000000000004", "ivan@example.com", "Ivan 🔑 key"},
-		{"mallory", "", "0"},
-		{"niaj", "", "00000000"},
-		{"olivia", "", "Ω≈ç√∫˜µ≤≥÷"},
-		{"peggy", "", "ﾟ･✿ヾ╲(｡◕‿◕｡)╱✿･ﾟ"},
-		{"rupert", "", "R"},
-		{"sybil", "", "Sybil's password, quite long, with punctuation: ;,.!?"},
-		{"trent", "", "𝕋𝕣𝕖𝕟𝕥"},
-		{"victor", "", "victor"},
+// peerUsers returns the users every JS peer signs in as: ASCII and Unicode
+// usernames, passwords with punctuation, quotes, control characters and
+// emoji, from one character to 224, and users with a UUID for a username
+// who sign in by an email or a phone alias. Each test adds the users
+// specific to it.
+func peerUsers() []peerUser {
+	return []peerUser{
+		{"alice", "", "Corr3ct horse battery!", ""},
+		{"bob", "", "p", ""},
+		{"carol", "", "with:colon and space", ""},
+		{"dave", "", strings.Repeat("long-password-", 16), ""},
+		{"erin", "", `quotes " and \ backslash`, ""},
+		{"frank", "", "tab\tand newline\n", ""},
+		{"ユーザー", "", "パスワード✓ü", ""},
+		{"josé", "", "contraseña-ñ", ""},
+		{"Zoë.Ünïcødé", "", "пароль-密码-🔐", ""},
+		{"user+tag@example.com", "", "emoji 😀 pass", ""},
+		{"4f8e7c1a-0000-4000-8000-000000000001", "grace@example.com", "Grace!2024", "grace@example.com"},
+		{"4f8e7c1a-0000-4000-8000-000000000003", "+15555550123", "phone alias", ""},
 	}
-	job := jsJob{Endpoint: srv.URL, UserPoolID: srv.UserPoolID, ClientID: srv.ClientID, Refresh: true, Repeat: 1}
+}
+
+// addPeerUsers creates users in srv and returns the users of a job: one
+// sign-in per user of users, in order, expected to succeed, then three
+// expected to fail with NotAuthorizedException. users must include alice
+// and grace (see peerUsers).
+func addPeerUsers(srv *cognitotest.Server, users []peerUser) []jsUser {
+	var jobUsers []jsUser
 	for _, u := range users {
 		srv.AddUser(u.name, u.password)
 		login := u.name
@@ -159,28 +168,61 @@ func TestReferenceClientSignsIn(t *testing.T) {
 			srv.AddAlias(u.name, u.alias)
 			login = u.alias
 		}
-		job.Users = append(job.Users, jsUser{login, u.password, "success"})
+		jobUsers = append(jobUsers, jsUser{login, u.password, "success"})
 	}
-	job.Users = append(job.Users,
+	return append(jobUsers,
 		jsUser{"alice", "Corr3ct horse battery?", "failure"}, // wrong password
 		jsUser{"grace@example.com", "grace!2024", "failure"}, // wrong password, by alias
 		jsUser{"nobody", "whatever", "failure"},              // unknown user
 	)
+}
+
+// assertPeerResult checks what every driver reports of the i-th job user
+// made by addPeerUsers(srv, users): a user of users signed in and got
+// tokens naming them; the others failed with NotAuthorizedException. It
+// returns whether the user was one of users.
+func assertPeerResult(t *testing.T, users []peerUser, i int, r peerResult) bool {
+	t.Helper()
+	if i < len(users) {
+		assert.True(t, r.OK, "%s: %s %s", r.Username, r.Error, r.Message)
+		assert.Equal(t, users[i].name, r.AccessUsername, "username claim for %s", r.Username)
+		assert.Equal(t, users[i].name, r.IDUsername, "cognito:username claim for %s", r.Username)
+	} else {
+		assert.False(t, r.OK, r.Username)
+		assert.Equal(t, "NotAuthorizedException", r.Error, r.Username)
+		assert.Equal(t, "Incorrect username or password.", r.Message, r.Username)
+	}
+	assert.True(t, r.AsExpected, r.Username)
+	return i < len(users)
+}
+
+// TestReferenceClientSignsIn: amazon-cognito-identity-js signs in with SRP
+// to cognitotest and refreshes, for users of every kind.
+func TestReferenceClientSignsIn(t *testing.T) {
+	srv := cognitotest.NewServer()
+	t.Cleanup(srv.Close)
+
+	users := append(peerUsers(),
+		peerUser{"4f8e7c1a-0000-4000-8000-000000000002", "heidi@example.com", "héidi-pass", "heidi@example.com"},
+		peerUser{"4f8e7c1a-0000-4000-8000-000000000004", "ivan@example.com", "Ivan 🔑 key", "ivan@example.com"},
+		peerUser{"mallory", "", "0", ""},
+		peerUser{"niaj", "", "00000000", ""},
+		peerUser{"olivia", "", "Ω≈ç√∫˜µ≤≥÷", ""},
+		peerUser{"peggy", "", "ﾟ･✿ヾ╲(｡◕‿◕｡)╱✿･ﾟ", ""},
+		peerUser{"rupert", "", "R", ""},
+		peerUser{"sybil", "", "Sybil's password, quite long, with punctuation: ;,.!?", ""},
+		peerUser{"trent", "", "𝕋𝕣𝕖𝕟𝕥", ""},
+		peerUser{"victor", "", "victor", ""},
+	)
+	job := jsJob{Endpoint: srv.URL, UserPoolID: srv.UserPoolID, ClientID: srv.ClientID, Refresh: true, Repeat: 1,
+		Users: addPeerUsers(srv, users)}
 
 	report := runReferenceClient(t, job)
 	for i, r := range report.Results {
-		if i < len(users) {
-			assert.True(t, r.OK, "%s: %s %s", r.Username, r.Error, r.Message)
-			assert.Equal(t, users[i].name, r.AccessUsername, "username claim for %s", r.Username)
-			assert.Equal(t, users[i].name, r.IDUsername)
+		if assertPeerResult(t, users, i, r.peerResult) {
 			assert.True(t, r.Refreshed, "%s refreshed", r.Username)
-			assert.True(t, r.RefreshChangedToken)
-		} else {
-			assert.False(t, r.OK, r.Username)
-			assert.Equal(t, "NotAuthorizedException", r.Error, r.Username)
-			assert.Equal(t, "Incorrect username or password.", r.Message)
+			assert.True(t, r.RefreshChangedToken, "%s got a new access token", r.Username)
 		}
-		assert.True(t, r.AsExpected, r.Username)
 	}
 	assert.Equal(t, len(users)+3, srv.Calls("RespondToAuthChallenge"))
 	t.Logf("reference client: mean SRP sign-in %.0f ms", report.MeanSignInMs)

@@ -16,11 +16,16 @@
 // internal failure of this script. Nothing secret is ever printed: passwords
 // and tokens stay out of stdout and stderr. stdout carries the JSON line and
 // nothing else: everything Amplify logs goes to stderr.
+//
+// Reading and checking the job, the output line, the exit status and the
+// redaction of secrets are driver.js's; this file only drives its library.
 'use strict';
 
-const path = require('node:path');
 const { Console } = require('node:console');
 const { performance } = require('node:perf_hooks');
+const {
+	load, codedError, withDeadline, describe, claim, newResult, fail, judge, runMain,
+} = require('./driver');
 
 // Amplify logs through console.log/info/warn/error; under Node console.log
 // and console.info write to stdout. Send every console method to stderr
@@ -28,16 +33,6 @@ const { performance } = require('node:perf_hooks');
 const stderrConsole = new Console({ stdout: process.stderr, stderr: process.stderr });
 for (const m of ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir', 'table']) {
 	console[m] = stderrConsole[m].bind(stderrConsole);
-}
-
-// load requires a module the usual way (node_modules next to this script's
-// folder) or, failing that, from the interop folder explicitly.
-function load(name) {
-	try {
-		return require(name);
-	} catch (err) {
-		return require(require.resolve(name, { paths: [path.join(__dirname, '..')] }));
-	}
 }
 
 const { Amplify } = load('aws-amplify');
@@ -49,17 +44,9 @@ const { ConsoleLogger, Hub } = load('aws-amplify/utils');
 // userPoolEndpoint, on every run: keep errors, drop that noise.
 ConsoleLogger.LOG_LEVEL = 'ERROR';
 
-const EXIT_BAD_JOB = 2;
-const EXIT_INTERNAL = 1;
-const DEFAULT_TIMEOUT_MS = 30000;
-
 // Storage keys (CognitoIdentityServiceProvider.<client>.<user>.<name>) whose
 // values are secret: tokens and a remembered device's password.
 const SECRET_KEY_SUFFIXES = ['.accessToken', '.idToken', '.refreshToken', '.randomPasswordKey'];
-
-// JobError marks a job that cannot be run; its message names the problem
-// and never echoes a password.
-class JobError extends Error {}
 
 // MapStorage is a fresh key-value store per user, in place of the store
 // Amplify falls back to under Node (one in-memory store shared by the whole
@@ -93,100 +80,18 @@ class MapStorage {
 	}
 }
 
-function readStdin() {
-	return new Promise((resolve, reject) => {
-		const chunks = [];
-		process.stdin.on('data', chunk => chunks.push(chunk));
-		process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-		process.stdin.on('error', reject);
-	});
-}
-
-function isNonEmptyString(v) {
-	return typeof v === 'string' && v.length > 0;
-}
-
-function parseJob(text) {
-	let job;
-	try {
-		job = JSON.parse(text);
-	} catch (err) {
-		throw new JobError(`job is not valid JSON: ${err.message}`);
-	}
-	if (job === null || typeof job !== 'object' || Array.isArray(job)) {
-		throw new JobError('job must be a JSON object');
-	}
-	if (!isNonEmptyString(job.endpoint) || !/^https?:\/\//.test(job.endpoint)) {
-		throw new JobError('job.endpoint must be an http(s) URL');
-	}
-	if (!isNonEmptyString(job.userPoolId) || !/^[\w-]+_[0-9a-zA-Z]+$/.test(job.userPoolId)) {
-		// Amplify takes the region from the part before "_" and fails
-		// later, and less clearly, without one.
-		throw new JobError('job.userPoolId must look like <region>_<name>');
-	}
-	if (!isNonEmptyString(job.clientId)) {
-		throw new JobError('job.clientId must be a non-empty string');
-	}
-	if (!Array.isArray(job.users) || job.users.length === 0) {
-		throw new JobError('job.users must be a non-empty array');
-	}
-	const users = job.users.map((u, i) => {
-		if (u === null || typeof u !== 'object') {
-			throw new JobError(`job.users[${i}] must be an object`);
-		}
-		if (!isNonEmptyString(u.username)) {
-			throw new JobError(`job.users[${i}].username must be a non-empty string`);
-		}
-		if (!isNonEmptyString(u.password)) {
-			// Amplify rejects an empty password before sending anything.
-			throw new JobError(`job.users[${i}].password must be a non-empty string`);
-		}
-		const expect = u.expect === undefined ? 'success' : u.expect;
-		if (expect !== 'success' && expect !== 'failure') {
-			throw new JobError(`job.users[${i}].expect must be "success" or "failure"`);
-		}
-		return { username: u.username, password: u.password, expect };
-	});
-	if (job.refresh !== undefined && typeof job.refresh !== 'boolean') {
-		throw new JobError('job.refresh must be a boolean');
-	}
-	let timeoutMs = DEFAULT_TIMEOUT_MS;
-	if (job.timeoutMs !== undefined) {
-		if (!Number.isInteger(job.timeoutMs) || job.timeoutMs < 1) {
-			throw new JobError('job.timeoutMs must be a positive integer');
-		}
-		timeoutMs = job.timeoutMs;
-	}
-	return {
-		endpoint: job.endpoint,
-		userPoolId: job.userPoolId,
-		clientId: job.clientId,
-		users,
-		refresh: job.refresh === true,
-		timeoutMs,
-	};
-}
-
-function codedError(code, message) {
-	const err = new Error(message);
-	err.name = code;
-	return err;
-}
-
 // step runs one Amplify call with a deadline: a call that does not settle
 // in time fails with the code Timeout. The call itself is left to finish
 // on its own; it only touches the storage of the user it was made for.
 function step(job, what, fn) {
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(
-			() => reject(codedError('Timeout', `${what} did not finish within ${job.timeoutMs} ms`)),
-			job.timeoutMs);
-		Promise.resolve()
-			.then(fn)
-			.then(resolve, reject)
-			.finally(() => clearTimeout(timer));
+	return withDeadline(job.timeoutMs, what, (resolve, reject) => {
+		Promise.resolve().then(fn).then(resolve, reject);
 	});
 }
+
+// Amplify names its errors after the Cognito exception (name), so describe
+// takes the code from err.name first.
+const describeError = (err, secrets) => describe(err, secrets, { prefer: 'name' });
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -210,41 +115,16 @@ Hub.listen('auth', ({ payload }) => {
 	}
 });
 
-function claim(payload, name) {
-	if (!payload || typeof payload !== 'object') return '';
-	const v = payload[name];
-	return typeof v === 'string' ? v : '';
-}
-
-// describe turns an error into a code (the Cognito error name for service
-// errors) and a message that is safe to print: secrets the driver knows of
-// are cut out in case a server or the library echoes them.
-function describe(err, secrets) {
-	let code = (err && (err.name || err.code)) || 'Error';
-	let message = (err && err.message) || String(err);
-	for (const s of secrets) {
-		if (typeof s === 'string' && s.length >= 4) {
-			code = String(code).split(s).join('[REDACTED]');
-			message = String(message).split(s).join('[REDACTED]');
-		}
-	}
-	return { code: String(code), message: String(message) };
-}
-
+// runUser signs in as u with SRP, forces a renewal when the job asks for
+// it, and signs out; ok only when all of that worked. Whatever happens, it
+// leaves no signed-in state behind for the next user.
 async function runUser(job, u) {
-	const result = {
-		username: u.username,
-		expect: u.expect,
-		ok: false,
-		error: '',
-		message: '',
-		accessUsername: '',
-		idUsername: '',
+	const result = newResult(u, false, {
 		email: '',
 		refreshed: false,
 		signedOut: false,
 		signInMs: 0,
-	};
+	});
 	const storage = new MapStorage();
 	cognitoUserPoolsTokenProvider.setKeyValueStorage(storage);
 	// Every secret seen so far, for redaction: tokens leave the storage on
@@ -307,9 +187,8 @@ async function runUser(job, u) {
 		result.ok = true;
 	} catch (err) {
 		remember();
-		const d = describe(err, secrets);
-		result.error = d.code;
-		result.message = phase + d.message;
+		const d = describeError(err, secrets);
+		fail(result, d.code, phase + d.message);
 	}
 	if (!result.signedOut) {
 		// Leave nothing behind for the next user (a failed sign-in can
@@ -318,34 +197,21 @@ async function runUser(job, u) {
 		try {
 			await step(job, 'cleanup signOut', () => signOut());
 		} catch (err) {
-			process.stderr.write(`amplify-client: cleanup signOut failed: ${describe(err, secrets).code}\n`);
+			process.stderr.write(`amplify-client: cleanup signOut failed: ${describeError(err, secrets).code}\n`);
 		}
 	}
-	result.asExpected = (u.expect === 'success') === result.ok;
-	return result;
+	return { result: judge(result), signInMs: result.signInMs, signIns: 1 };
 }
 
-function onStray(err) {
-	// A call abandoned after a timeout may fail later; it has been
-	// reported already.
-	process.stderr.write(`amplify-client: stray error after its step ended: ${err && err.name}\n`);
-}
-process.on('uncaughtException', onStray);
-process.on('unhandledRejection', onStray);
-
-async function main() {
-	let job;
-	try {
-		job = parseJob(await readStdin());
-	} catch (err) {
-		if (err instanceof JobError) {
-			process.stderr.write(`amplify-client: bad job: ${err.message}\n`);
-			process.exitCode = EXIT_BAD_JOB;
-			return;
-		}
-		throw err;
-	}
-	Amplify.configure({
+runMain({
+	tag: 'amplify-client',
+	// No repeat: one sign-in per user. No empty password: Amplify rejects
+	// one before sending anything.
+	jobOptions: { withRepeat: false, allowEmptyPassword: false },
+	// A call abandoned after its step timed out may fail later; it has been
+	// reported already, so such an error is only noted.
+	strays: { failPending: false },
+	prepare: job => Amplify.configure({
 		Auth: {
 			Cognito: {
 				userPoolId: job.userPoolId,
@@ -353,21 +219,6 @@ async function main() {
 				userPoolEndpoint: job.endpoint,
 			},
 		},
-	});
-	const results = [];
-	let totalMs = 0;
-	for (const u of job.users) {
-		const r = await runUser(job, u);
-		results.push(r);
-		totalMs += r.signInMs;
-	}
-	const out = JSON.stringify({ results, meanSignInMs: results.length > 0 ? totalMs / results.length : 0 });
-	// Exit explicitly once stdout is flushed: a timed-out request may still
-	// hold the event loop open.
-	process.stdout.write(`${out}\n`, () => process.exit(0));
-}
-
-main().catch(err => {
-	process.stderr.write(`amplify-client: internal error: ${err && err.name}: ${err && err.message}\n`);
-	process.exit(EXIT_INTERNAL);
+	}),
+	runUser,
 });

@@ -15,29 +15,17 @@
 // 2 for a job that cannot be run (bad JSON, missing fields), 1 for an
 // internal failure of this script. Nothing secret is ever printed: passwords
 // and tokens stay out of stdout and stderr.
+//
+// Reading and checking the job, the output line, the exit status and the
+// redaction of secrets are driver.js's; this file only drives its library.
 'use strict';
 
-const path = require('node:path');
 const { performance } = require('node:perf_hooks');
+const {
+	load, codedError, withDeadline, describe, claim, newResult, fail, judge, mean, runMain,
+} = require('./driver');
 
-let cognito;
-try {
-	cognito = require('amazon-cognito-identity-js');
-} catch (err) {
-	// Fall back to the interop folder's own node_modules when the script is
-	// run from somewhere that does not resolve it (it normally does).
-	cognito = require(path.join(__dirname, '..', 'node_modules', 'amazon-cognito-identity-js'));
-}
-const { AuthenticationDetails, CognitoUser, CognitoUserPool } = cognito;
-
-const EXIT_BAD_JOB = 2;
-const EXIT_INTERNAL = 1;
-const DEFAULT_TIMEOUT_MS = 30000;
-const MAX_REPEAT = 10000;
-
-// JobError marks a job that cannot be run; its message names the problem
-// and never echoes a password.
-class JobError extends Error {}
+const { AuthenticationDetails, CognitoUser, CognitoUserPool } = load('amazon-cognito-identity-js');
 
 // MapStorage is a fresh per-sign-in replacement for the library's
 // module-global MemoryStorage (the fallback it uses when there is no
@@ -66,130 +54,10 @@ class MapStorage {
 	}
 }
 
-function readStdin() {
-	return new Promise((resolve, reject) => {
-		const chunks = [];
-		process.stdin.on('data', chunk => chunks.push(chunk));
-		process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-		process.stdin.on('error', reject);
-	});
-}
-
-function isNonEmptyString(v) {
-	return typeof v === 'string' && v.length > 0;
-}
-
-function parseJob(text) {
-	let job;
-	try {
-		job = JSON.parse(text);
-	} catch (err) {
-		throw new JobError(`job is not valid JSON: ${err.message}`);
-	}
-	if (job === null || typeof job !== 'object' || Array.isArray(job)) {
-		throw new JobError('job must be a JSON object');
-	}
-	if (!isNonEmptyString(job.endpoint) || !/^https?:\/\//.test(job.endpoint)) {
-		throw new JobError('job.endpoint must be an http(s) URL');
-	}
-	if (!isNonEmptyString(job.userPoolId) || !/^[\w-]+_[0-9a-zA-Z]+$/.test(job.userPoolId)) {
-		// Same rule as CognitoUserPool's constructor, checked here so that a
-		// bad ID is reported as a bad job rather than as a crash.
-		throw new JobError('job.userPoolId must look like <region>_<name>');
-	}
-	if (!isNonEmptyString(job.clientId)) {
-		throw new JobError('job.clientId must be a non-empty string');
-	}
-	if (!Array.isArray(job.users) || job.users.length === 0) {
-		throw new JobError('job.users must be a non-empty array');
-	}
-	const users = job.users.map((u, i) => {
-		if (u === null || typeof u !== 'object') {
-			throw new JobError(`job.users[${i}] must be an object`);
-		}
-		if (!isNonEmptyString(u.username)) {
-			throw new JobError(`job.users[${i}].username must be a non-empty string`);
-		}
-		if (typeof u.password !== 'string') {
-			throw new JobError(`job.users[${i}].password must be a string`);
-		}
-		const expect = u.expect === undefined ? 'success' : u.expect;
-		if (expect !== 'success' && expect !== 'failure') {
-			throw new JobError(`job.users[${i}].expect must be "success" or "failure"`);
-		}
-		return { username: u.username, password: u.password, expect };
-	});
-	let repeat = 1;
-	if (job.repeat !== undefined) {
-		if (!Number.isInteger(job.repeat) || job.repeat < 1 || job.repeat > MAX_REPEAT) {
-			throw new JobError(`job.repeat must be an integer in [1, ${MAX_REPEAT}]`);
-		}
-		repeat = job.repeat;
-	}
-	if (job.refresh !== undefined && typeof job.refresh !== 'boolean') {
-		throw new JobError('job.refresh must be a boolean');
-	}
-	let timeoutMs = DEFAULT_TIMEOUT_MS;
-	if (job.timeoutMs !== undefined) {
-		if (!Number.isInteger(job.timeoutMs) || job.timeoutMs < 1) {
-			throw new JobError('job.timeoutMs must be a positive integer');
-		}
-		timeoutMs = job.timeoutMs;
-	}
-	return {
-		endpoint: job.endpoint,
-		userPoolId: job.userPoolId,
-		clientId: job.clientId,
-		users,
-		refresh: job.refresh === true,
-		repeat,
-		timeoutMs,
-	};
-}
-
-// The operation currently running, so that an exception the library throws
-// from inside one of its own callbacks fails that operation instead of
-// killing the process or hanging it.
-let pendingReject = null;
-
-function guarded(timeoutMs, what, start) {
-	return new Promise((resolve, reject) => {
-		let done = false;
-		const finish = (fn, v) => {
-			if (done) return;
-			done = true;
-			clearTimeout(timer);
-			pendingReject = null;
-			fn(v);
-		};
-		const timer = setTimeout(() => {
-			const err = new Error(`${what} did not finish within ${timeoutMs} ms`);
-			err.code = 'Timeout';
-			finish(reject, err);
-		}, timeoutMs);
-		pendingReject = err => finish(reject, err);
-		try {
-			start(v => finish(resolve, v), e => finish(reject, e));
-		} catch (err) {
-			finish(reject, err);
-		}
-	});
-}
-
-function onStray(err) {
-	if (pendingReject) {
-		pendingReject(err instanceof Error ? err : new Error(String(err)));
-		return;
-	}
-	process.stderr.write(`srp-client: stray error outside any operation: ${err && err.name}\n`);
-}
-process.on('uncaughtException', onStray);
-process.on('unhandledRejection', onStray);
-
+// challengeError fails a sign-in that stopped at a challenge (MFA, a new
+// password, ...): the error code is the challenge's name.
 function challengeError(name) {
-	const err = new Error(`sign-in stopped at challenge ${name}, which this driver does not answer`);
-	err.code = name;
-	return err;
+	return codedError(name, `sign-in stopped at challenge ${name}, which this driver does not answer`);
 }
 
 function signIn(job, username, password) {
@@ -202,7 +70,7 @@ function signIn(job, username, password) {
 	});
 	const user = new CognitoUser({ Username: username, Pool: pool, Storage: storage });
 	const details = new AuthenticationDetails({ Username: username, Password: password });
-	return guarded(job.timeoutMs, 'sign-in', (resolve, reject) => {
+	return withDeadline(job.timeoutMs, 'sign-in', (resolve, reject) => {
 		const stopAt = name => () => reject(challengeError(name));
 		user.authenticateUser(details, {
 			onSuccess: session => resolve({ user, session }),
@@ -218,7 +86,7 @@ function signIn(job, username, password) {
 }
 
 function refresh(job, user, session) {
-	return guarded(job.timeoutMs, 'refresh', (resolve, reject) => {
+	return withDeadline(job.timeoutMs, 'refresh', (resolve, reject) => {
 		user.refreshSession(session.getRefreshToken(), (err, newSession) => {
 			if (err) reject(err);
 			else resolve(newSession);
@@ -226,42 +94,17 @@ function refresh(job, user, session) {
 	});
 }
 
-function claim(token, name) {
-	const payload = token && token.payload;
-	if (!payload || typeof payload !== 'object') return '';
-	const v = payload[name];
-	return typeof v === 'string' ? v : '';
-}
-
-// describe turns an error into a code and a message that is safe to print:
-// secrets the driver knows of are cut out in case a server echoes them.
-function describe(err, secrets) {
-	let code = (err && (err.code || err.name)) || 'Error';
-	let message = (err && err.message) || String(err);
-	for (const s of secrets) {
-		if (typeof s === 'string' && s.length >= 4) {
-			code = code.split(s).join('[REDACTED]');
-			message = message.split(s).join('[REDACTED]');
-		}
-	}
-	return { code: String(code), message: String(message) };
-}
-
+// runUser signs in as u job.repeat times, each time with a fresh store,
+// and refreshes once, after the first successful sign-in, when the job asks
+// for it. The first failure is the one reported.
 async function runUser(job, u) {
-	const result = {
-		username: u.username,
-		expect: u.expect,
-		ok: true,
-		error: '',
-		message: '',
-		accessUsername: '',
-		idUsername: '',
+	const result = newResult(u, true, {
 		refreshed: false,
 		refreshChangedToken: false,
 		signIns: 0,
 		failedSignIns: 0,
 		signInMs: 0,
-	};
+	});
 	let totalMs = 0;
 	const secrets = [u.password];
 	for (let i = 0; i < job.repeat; i++) {
@@ -275,9 +118,7 @@ async function runUser(job, u) {
 			result.failedSignIns++;
 			if (result.ok) {
 				const d = describe(err, secrets);
-				result.ok = false;
-				result.error = d.code;
-				result.message = d.message;
+				fail(result, d.code, d.message);
 			}
 			continue;
 		}
@@ -288,15 +129,11 @@ async function runUser(job, u) {
 		secrets.push(access.getJwtToken(), session.getIdToken().getJwtToken(),
 			session.getRefreshToken().getToken());
 		if (i === 0 || !result.accessUsername) {
-			result.accessUsername = claim(access, 'username');
-			result.idUsername = claim(session.getIdToken(), 'cognito:username');
+			result.accessUsername = claim(access.payload, 'username');
+			result.idUsername = claim(session.getIdToken().payload, 'cognito:username');
 		}
 		if (!access.getJwtToken()) {
-			if (result.ok) {
-				result.ok = false;
-				result.error = 'NoAccessToken';
-				result.message = 'sign-in succeeded without an access token';
-			}
+			if (result.ok) fail(result, 'NoAccessToken', 'sign-in succeeded without an access token');
 			continue;
 		}
 		// Refresh once per user, after its first successful sign-in, so that
@@ -307,58 +144,29 @@ async function runUser(job, u) {
 				const freshAccess = fresh.getAccessToken();
 				const tok = freshAccess.getJwtToken();
 				if (!tok || !freshAccess.payload || freshAccess.payload.exp === undefined) {
-					result.ok = false;
-					result.error = 'NoAccessToken';
-					result.message = 'refresh returned no usable access token';
-				} else if (claim(freshAccess, 'username') !== result.accessUsername) {
-					result.ok = false;
-					result.error = 'UsernameMismatch';
-					result.message = 'refreshed access token names a different username';
+					fail(result, 'NoAccessToken', 'refresh returned no usable access token');
+				} else if (claim(freshAccess.payload, 'username') !== result.accessUsername) {
+					fail(result, 'UsernameMismatch', 'refreshed access token names a different username');
 				} else {
 					result.refreshed = true;
 					result.refreshChangedToken = tok !== access.getJwtToken();
 				}
 			} catch (err) {
 				const d = describe(err, secrets);
-				result.ok = false;
-				result.error = d.code;
-				result.message = `refresh: ${d.message}`;
+				fail(result, d.code, `refresh: ${d.message}`);
 			}
 		}
 	}
-	result.signInMs = result.signIns > 0 ? totalMs / result.signIns : 0;
-	result.asExpected = (u.expect === 'success') === result.ok;
-	return { result, totalMs };
+	result.signInMs = mean(totalMs, result.signIns);
+	return { result: judge(result), signInMs: totalMs, signIns: result.signIns };
 }
 
-async function main() {
-	let job;
-	try {
-		job = parseJob(await readStdin());
-	} catch (err) {
-		if (err instanceof JobError) {
-			process.stderr.write(`srp-client: bad job: ${err.message}\n`);
-			process.exitCode = EXIT_BAD_JOB;
-			return;
-		}
-		throw err;
-	}
-	const results = [];
-	let totalMs = 0;
-	let count = 0;
-	for (const u of job.users) {
-		const r = await runUser(job, u);
-		results.push(r.result);
-		totalMs += r.totalMs;
-		count += r.result.signIns;
-	}
-	const out = JSON.stringify({ results, meanSignInMs: count > 0 ? totalMs / count : 0 });
-	// Exit explicitly once stdout is flushed: a timed-out request may still
-	// hold the event loop open.
-	process.stdout.write(`${out}\n`, () => process.exit(0));
-}
-
-main().catch(err => {
-	process.stderr.write(`srp-client: internal error: ${err && err.name}: ${err && err.message}\n`);
-	process.exit(EXIT_INTERNAL);
+runMain({
+	tag: 'srp-client',
+	jobOptions: { withRepeat: true, allowEmptyPassword: true },
+	// The library throws from inside its own callbacks (a malformed
+	// response): that fails the sign-in or refresh running, instead of
+	// killing the process or hanging it.
+	strays: { failPending: true },
+	runUser,
 });
