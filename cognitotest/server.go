@@ -50,12 +50,14 @@ type config struct {
 type Option func(*config)
 
 // WithTokenLifetime sets the lifetime of access and ID tokens (default one
-// hour). It must be a whole, positive number of seconds, as the exp claim
-// and ExpiresIn are; anything else panics.
+// hour). The exp claim and ExpiresIn count whole seconds, so d is rounded
+// up to a whole number of seconds (at least one). A d that is not positive
+// panics.
 func WithTokenLifetime(d time.Duration) Option {
-	if d < time.Second || d%time.Second != 0 {
-		panicf("token lifetime %v is not a whole positive number of seconds", d)
+	if d <= 0 {
+		panicf("token lifetime %v is not positive", d)
 	}
+	d = (d + time.Second - 1).Truncate(time.Second)
 	return func(c *config) { c.lifetime = d }
 }
 

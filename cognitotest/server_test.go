@@ -284,8 +284,8 @@ func TestMisusePanics(t *testing.T) {
 		{"delay negative", "cognitotest: Delay: negative duration -1s", func() { s.Delay("InitiateAuth", -time.Second) }},
 		{"calls with prefix", `cognitotest: Calls: "AWSCognitoIdentityProviderService.InitiateAuth" is not an operation name`, func() { s.Calls("AWSCognitoIdentityProviderService.InitiateAuth") }},
 		{"calls empty", `cognitotest: Calls: "" is not an operation name`, func() { s.Calls("") }},
-		{"zero lifetime", "cognitotest: token lifetime 0s is not a whole positive number of seconds", func() { WithTokenLifetime(0) }},
-		{"fractional lifetime", "cognitotest: token lifetime 1.5s is not a whole positive number of seconds", func() { WithTokenLifetime(1500 * time.Millisecond) }},
+		{"zero lifetime", "cognitotest: token lifetime 0s is not positive", func() { WithTokenLifetime(0) }},
+		{"negative lifetime", "cognitotest: token lifetime -1s is not positive", func() { WithTokenLifetime(-time.Second) }},
 		{"empty secret", "cognitotest: empty client secret", func() { WithClientSecret("") }},
 		{"nil clock", "cognitotest: nil clock", func() { WithClock(nil) }},
 	}
@@ -338,4 +338,22 @@ func TestCORS(t *testing.T) {
 	assert.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"))
 	assert.Contains(t, resp.Header.Get("Access-Control-Allow-Headers"), "X-Amz-Target")
 	assert.Contains(t, resp.Header.Get("Access-Control-Allow-Methods"), "POST")
+}
+
+// TestFractionalLifetime: lifetimes are rounded up to whole seconds, as
+// exp and ExpiresIn count them.
+func TestFractionalLifetime(t *testing.T) {
+	for d, want := range map[time.Duration]int32{
+		1500 * time.Millisecond: 2,
+		300 * time.Millisecond:  1,
+		3 * time.Second:         3,
+	} {
+		s := newTestServer(t, WithTokenLifetime(d))
+		s.AddUser("una", "pw")
+		out, err := passwordSignIn(s, "una", "pw")
+		require.NoError(t, err)
+		assert.Equal(t, want, out.AuthenticationResult.ExpiresIn, d)
+		c := claims(t, aws.ToString(out.AuthenticationResult.AccessToken))
+		assert.Equal(t, float64(want), c["exp"].(float64)-c["iat"].(float64), d)
+	}
 }
