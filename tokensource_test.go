@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/seed-e8acf5fd/cognito/internal/jwt"
 	"github.com/seed-e8acf5fd/cognito/internal/srp"
+	"github.com/seed-e8acf5fd/cognito/internal/srp/srpvectors"
 )
 
 // fakeAPI is a hand-written fake of API: each test supplies the answers
@@ -184,26 +184,12 @@ func expiredToken(username, refresh string) *oauth2.Token {
 	}
 }
 
-type vector struct {
-	PoolID      string `json:"poolId"`
-	UserID      string `json:"userId"`
-	Password    string `json:"password"`
-	Salt        string `json:"SALT"`
-	A           string `json:"a"`
-	SRPA        string `json:"SRP_A"`
-	SRPB        string `json:"SRP_B"`
-	SecretBlock string `json:"SECRET_BLOCK"`
-	Timestamp   string `json:"TIMESTAMP"`
-	Signature   string `json:"PASSWORD_CLAIM_SIGNATURE"`
-}
+type vector = srpvectors.Vector
 
 func loadVectors(t testing.TB) []vector {
-	raw, err := os.ReadFile("internal/srp/testdata/srp-vectors.json")
+	v, err := srpvectors.Load()
 	require.NoError(t, err)
-	var doc struct{ Vectors []vector }
-	require.NoError(t, json.Unmarshal(raw, &doc))
-	require.Len(t, doc.Vectors, 40)
-	return doc.Vectors
+	return v
 }
 
 // secretOf is the 128 random bytes that make the token source pick the

@@ -5,42 +5,23 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"math/big"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-e8acf5fd/cognito/internal/srp/srpvectors"
 )
 
-type vector struct {
-	PoolID      string `json:"poolId"`
-	UserID      string `json:"userId"`
-	Password    string `json:"password"`
-	Salt        string `json:"SALT"`
-	A           string `json:"a"`
-	SRPA        string `json:"SRP_A"`
-	SRPB        string `json:"SRP_B"`
-	U           string `json:"u"`
-	X           string `json:"x"`
-	Key         string `json:"key"`
-	SecretBlock string `json:"SECRET_BLOCK"`
-	Timestamp   string `json:"TIMESTAMP"`
-	Signature   string `json:"PASSWORD_CLAIM_SIGNATURE"`
-}
+type vector = srpvectors.Vector
 
 func loadVectors(t testing.TB) []vector {
-	raw, err := os.ReadFile("testdata/srp-vectors.json")
+	v, err := srpvectors.Load()
 	require.NoError(t, err)
-	var doc struct {
-		Vectors []vector `json:"vectors"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &doc))
-	require.Len(t, doc.Vectors, 40)
-	return doc.Vectors
+	return v
 }
 
 func hexInt(t testing.TB, s string) *big.Int {
