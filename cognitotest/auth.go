@@ -191,7 +191,7 @@ func (s *Server) respondToAuthChallenge(body []byte) (any, *apiError) {
 	if e := s.checkSecretHash(username, resp["SECRET_HASH"]); e != nil {
 		return nil, e
 	}
-	if sess == nil || sess.user == nil || username != sess.userID || !timestampValid(timestamp, now) {
+	if sess == nil || sess.user == nil || !strings.EqualFold(username, sess.userID) || !timestampValid(timestamp, now) {
 		return nil, errNotAuthorized(badCredentials)
 	}
 	key, err := sess.srv.Key(sess.a)
@@ -359,7 +359,7 @@ func (s *Server) redeem(token string) (identity, *refreshGrant, *apiError) {
 	var id identity
 	revoked := false
 	if g != nil {
-		u := s.users[g.username]
+		u := s.users[nameKey(g.username)]
 		id = identity{username: u.username, sub: u.sub, email: u.email}
 		revoked = g.revoked || g.generation != u.generation
 	}

@@ -559,3 +559,24 @@ func TestConcurrentSignIns(t *testing.T) {
 	assert.Equal(t, users*perUser, s.Calls("RespondToAuthChallenge"))
 	assert.Equal(t, users*perUser*2+users, s.Calls("InitiateAuth"))
 }
+
+// TestNamesIgnoreCase: like a pool created today, names match in any
+// letter case, and the pool's own spelling comes back.
+func TestNamesIgnoreCase(t *testing.T) {
+	s := newTestServer(t, WithClientSecret("s3cr3t"))
+	s.AddUser("Alice.Smith", "pw")
+	s.AddAlias("Alice.Smith", "Alice@Example.com")
+	for _, typed := range []string{"alice.smith", "ALICE.SMITH", "alice@example.com", "ALICE@EXAMPLE.COM"} {
+		out, err := srpSignIn(t, s, typed, "pw")
+		require.NoError(t, err, typed)
+		c := claims(t, aws.ToString(out.AuthenticationResult.AccessToken))
+		assert.Equal(t, "Alice.Smith", c["username"], typed)
+		_, err = refresh(s, aws.ToString(out.AuthenticationResult.RefreshToken), "Alice.Smith")
+		require.NoError(t, err)
+	}
+	out, err := passwordSignIn(s, "alice@EXAMPLE.com", "pw")
+	require.NoError(t, err)
+	assert.Equal(t, "Alice@Example.com", claims(t, aws.ToString(out.AuthenticationResult.IdToken))["email"])
+	assert.Panics(t, func() { s.AddUser("alice.SMITH", "pw2") }, "the same name in another case")
+	assert.Panics(t, func() { s.AddAlias("Alice.Smith", "alice@example.COM") })
+}

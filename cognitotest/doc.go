@@ -50,8 +50,9 @@
 // "Incorrect username or password.", as a pool that prevents user-existence
 // errors does. With [WithClientSecret] every call needs the right
 // SECRET_HASH (over the name typed at sign-in, the Cognito username when
-// answering the challenge or refreshing). Usernames and aliases are
-// case-sensitive.
+// answering the challenge or refreshing). As in pools created today,
+// usernames and aliases are not case sensitive: any letter case signs in,
+// while USER_ID_FOR_SRP and the tokens keep the name as it was added.
 //
 // Access and ID tokens are RS256 JWTs with Cognito's claims. The JWKS is
 // served at Issuer + "/.well-known/jwks.json" and the OpenID discovery

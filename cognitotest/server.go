@@ -221,13 +221,13 @@ func (s *Server) AddUser(username, password string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.users[username]; ok {
+	if _, ok := s.users[nameKey(username)]; ok {
 		panicf("AddUser: duplicate user %q", username)
 	}
-	if _, ok := s.aliases[username]; ok {
+	if _, ok := s.aliases[nameKey(username)]; ok {
 		panicf("AddUser: %q is already an alias", username)
 	}
-	s.users[username] = u
+	s.users[nameKey(username)] = u
 }
 
 // AddAlias lets an existing user sign in with alias (an email address or a
@@ -242,17 +242,17 @@ func (s *Server) AddAlias(username, alias string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[username]
+	u, ok := s.users[nameKey(username)]
 	if !ok {
 		panicf("AddAlias: unknown user %q", username)
 	}
-	if _, ok := s.users[alias]; ok {
+	if _, ok := s.users[nameKey(alias)]; ok {
 		panicf("AddAlias: alias %q is taken by a user", alias)
 	}
-	if _, ok := s.aliases[alias]; ok {
+	if _, ok := s.aliases[nameKey(alias)]; ok {
 		panicf("AddAlias: alias %q is taken", alias)
 	}
-	s.aliases[alias] = username
+	s.aliases[nameKey(alias)] = username
 	if u.email == "" && strings.Contains(alias, "@") {
 		u.email = alias
 	}
@@ -274,7 +274,7 @@ func (s *Server) RequireChallenge(username, challengeName string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[username]
+	u, ok := s.users[nameKey(username)]
 	if !ok {
 		panicf("RequireChallenge: unknown user %q", username)
 	}
@@ -288,21 +288,27 @@ func (s *Server) RequireChallenge(username, challengeName string) {
 func (s *Server) RevokeRefreshTokens(username string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[username]
+	u, ok := s.users[nameKey(username)]
 	if !ok {
 		panicf("RevokeRefreshTokens: unknown user %q", username)
 	}
 	u.generation++
 }
 
-// lookupUser finds a user by Cognito username or alias. It must be called
-// with s.mu held.
+// nameKey is the map key of a username or alias: like a Cognito pool made
+// today (usernames not case sensitive), "Alice@Example.com" and
+// "alice@example.com" name the same user, while tokens and USER_ID_FOR_SRP
+// keep the username as it was added.
+func nameKey(name string) string { return strings.ToLower(name) }
+
+// lookupUser finds a user by Cognito username or alias, in any letter
+// case. It must be called with s.mu held.
 func (s *Server) lookupUser(name string) *user {
-	if u, ok := s.users[name]; ok {
+	if u, ok := s.users[nameKey(name)]; ok {
 		return u
 	}
-	if username, ok := s.aliases[name]; ok {
-		return s.users[username]
+	if username, ok := s.aliases[nameKey(name)]; ok {
+		return s.users[nameKey(username)]
 	}
 	return nil
 }
