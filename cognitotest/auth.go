@@ -394,7 +394,7 @@ func (s *Server) getTokensFromRefreshToken(body []byte) (any, *apiError) {
 	if in.RefreshToken == "" {
 		return nil, errInvalidParameter("Missing required parameter RefreshToken")
 	}
-	if s.ClientSecret != "" && subtle.ConstantTimeCompare([]byte(in.ClientSecret), []byte(s.ClientSecret)) != 1 {
+	if !s.clientSecretOK(in.ClientSecret) {
 		return nil, errNotAuthorized("Unable to verify client secret for client " + s.ClientID)
 	}
 	id, g, e := s.redeem(in.RefreshToken)
@@ -427,7 +427,7 @@ func (s *Server) revokeToken(body []byte) (any, *apiError) {
 	if in.Token == "" {
 		return nil, errInvalidParameter("Missing required parameter Token")
 	}
-	if s.ClientSecret != "" && subtle.ConstantTimeCompare([]byte(in.ClientSecret), []byte(s.ClientSecret)) != 1 {
+	if !s.clientSecretOK(in.ClientSecret) {
 		return nil, &apiError{status: http.StatusBadRequest, typ: "UnauthorizedException", msg: "Client secret is missing or wrong for client " + s.ClientID}
 	}
 	if strings.Count(in.Token, ".") == 2 {
@@ -439,6 +439,13 @@ func (s *Server) revokeToken(body []byte) (any, *apiError) {
 	}
 	s.mu.Unlock()
 	return struct{}{}, nil
+}
+
+// clientSecretOK reports whether got is the app client's secret (compared
+// in constant time), or the client has none. The operations that take the
+// secret itself rather than a SECRET_HASH use it.
+func (s *Server) clientSecretOK(got string) bool {
+	return s.ClientSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.ClientSecret)) == 1
 }
 
 // checkSecretHash verifies SECRET_HASH = base64(HMAC-SHA256(secret,
