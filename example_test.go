@@ -45,7 +45,7 @@ func ExampleConfig_TokenSource() {
 		ClientID:   pool.ClientID,
 		Username:   "alice",
 		Password:   "correct horse battery staple",
-		Client:     pool.Client(),
+		API:        pool.Client(),
 	}
 	client := oauth2.NewClient(ctx, conf.TokenSource(ctx, nil))
 
@@ -81,7 +81,7 @@ func ExampleConfig_TokenSource_renewal() {
 		ClientID:   pool.ClientID,
 		Username:   "alice",
 		Password:   "correct horse battery staple",
-		Client:     pool.Client(),
+		API:        pool.Client(),
 	}
 	client := oauth2.NewClient(ctx, conf.TokenSource(ctx, nil))
 
@@ -117,7 +117,7 @@ func ExampleIDToken() {
 		ClientID:   pool.ClientID,
 		Username:   "alice@example.com", // an alias: the pool knows her by a UUID
 		Password:   "correct horse battery staple",
-		Client:     pool.Client(),
+		API:        pool.Client(),
 	}
 	tok, err := conf.TokenSource(context.Background(), nil).Token()
 	if err != nil {

@@ -35,7 +35,7 @@ func newPool(t testing.TB, opts ...cognitotest.Option) *cognitotest.Server {
 func configFor(srv *cognitotest.Server, flow cognito.Flow) *cognito.Config {
 	return &cognito.Config{
 		UserPoolID: srv.UserPoolID, ClientID: srv.ClientID, ClientSecret: srv.ClientSecret,
-		Username: "alice@example.com", Password: "Pässwörd ✓ 🔐", Flow: flow, Client: srv.Client(),
+		Username: "alice@example.com", Password: "Pässwörd ✓ 🔐", Flow: flow, API: srv.Client(),
 	}
 }
 

@@ -54,7 +54,7 @@ const callTimeout = time.Minute
 type Config struct {
 	// UserPoolID is the user pool's ID, such as "us-east-1_AbC123". The
 	// part after "_" enters the SRP computation; the part before it is
-	// the AWS region used when Client is nil.
+	// the AWS region used when API is nil.
 	UserPoolID string
 
 	// ClientID is the ID of the user pool's app client.
@@ -77,11 +77,11 @@ type Config struct {
 	// FlowSRP.
 	Flow Flow
 
-	// Client makes the Cognito API calls. When nil, a
+	// API makes the Cognito API calls. When nil, a
 	// *cognitoidentityprovider.Client for the pool's region is used, with
 	// no AWS credentials (these calls need none) and the *http.Client
 	// found in the context under oauth2.HTTPClient, if any.
-	Client API
+	API API
 
 	// EarlyExpiry is how long before a token's expiry it is renewed. Zero
 	// or negative means DefaultEarlyExpiry. For tokens living less than
@@ -143,7 +143,7 @@ type source struct {
 }
 
 func newSource(ctx context.Context, c *Config, saved *oauth2.Token) *source {
-	s := &source{ctx: ctx, conf: *c, api: c.Client, now: time.Now, rand: rand.Reader}
+	s := &source{ctx: ctx, conf: *c, api: c.API, now: time.Now, rand: rand.Reader}
 	if ctx == nil {
 		s.ctx = context.Background()
 	}

@@ -166,7 +166,7 @@ func (p *passwordPool) api() *fakeAPI {
 // clock and API.
 func testSource(t *testing.T, conf Config, api API, clock *fakeClock, saved *oauth2.Token) (*source, oauth2.TokenSource) {
 	t.Helper()
-	conf.Client = api
+	conf.API = api
 	s := newSource(context.Background(), &conf, saved)
 	s.now = clock.Now
 	return s, reuse(saved, s, conf.earlyExpiry())
@@ -822,7 +822,7 @@ func TestContext(t *testing.T) {
 			return nil, ctx.Err()
 		}}
 		conf := baseConfig()
-		conf.Client = api
+		conf.API = api
 		_, err := conf.TokenSource(ctx, nil).Token()
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.True(t, sawValue.Load())
@@ -833,7 +833,7 @@ func TestContext(t *testing.T) {
 		api := pool.api()
 		ctx, cancel := context.WithCancel(context.Background())
 		conf := baseConfig()
-		conf.Client = api
+		conf.API = api
 		s := newSource(ctx, &conf, nil)
 		s.now = clock.Now
 		ts := reuse(nil, s, conf.earlyExpiry())
@@ -853,7 +853,7 @@ func TestContext(t *testing.T) {
 		// Carrying on with a live context from the last token works.
 		conf2 := baseConfig()
 		conf2.Password = ""
-		conf2.Client = api
+		conf2.API = api
 		next, err := conf2.TokenSource(context.Background(), &oauth2.Token{
 			AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Second),
 		}).Token()
@@ -876,7 +876,7 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			conf := baseConfig()
-			conf.Client = &fakeAPI{}
+			conf.API = &fakeAPI{}
 			tc.mutate(&conf)
 			_, err := conf.TokenSource(context.Background(), nil).Token()
 			require.ErrorContains(t, err, tc.want)
@@ -887,7 +887,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	conf := baseConfig()
 	conf.Password = ""
-	conf.Client = &fakeAPI{}
+	conf.API = &fakeAPI{}
 	_, err := conf.TokenSource(context.Background(), nil).Token()
 	require.ErrorIs(t, err, ErrSignInRequired)
 	_, err = conf.Token(context.Background())
@@ -910,20 +910,20 @@ func TestConfigTokenSignsInEachTime(t *testing.T) {
 	clock := newClock(time.Now())
 	pool := &passwordPool{username: "alice", password: "s3cret pw", life: time.Hour, clock: clock.Now}
 	conf := baseConfig()
-	conf.Client = pool.api()
+	conf.API = pool.api()
 	a, err := conf.Token(context.Background())
 	require.NoError(t, err)
 	b, err := conf.Token(context.Background())
 	require.NoError(t, err)
 	assert.NotEqual(t, a.AccessToken, b.AccessToken)
-	assert.Equal(t, 2, conf.Client.(*fakeAPI).count(types.AuthFlowTypeUserPasswordAuth))
+	assert.Equal(t, 2, conf.API.(*fakeAPI).count(types.AuthFlowTypeUserPasswordAuth))
 }
 
 func TestSavedTokenUsedFirst(t *testing.T) {
 	api := &fakeAPI{}
 	saved := &oauth2.Token{AccessToken: "saved", RefreshToken: "rt", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}
 	conf := baseConfig()
-	conf.Client = api
+	conf.API = api
 	tok, err := conf.TokenSource(context.Background(), saved).Token()
 	require.NoError(t, err)
 	assert.Equal(t, "saved", tok.AccessToken)
@@ -938,7 +938,7 @@ func TestSavedTokenWithoutExpiry(t *testing.T) {
 	conf.Password = ""
 	// A JWT whose exp has passed is renewed, although Expiry is zero.
 	api := pool.api()
-	conf.Client = api
+	conf.API = api
 	stale := &oauth2.Token{AccessToken: fakeJWT(map[string]any{"username": "alice", "exp": time.Now().Add(-time.Minute).Unix()}), RefreshToken: "rt"}
 	tok, err := conf.TokenSource(context.Background(), stale).Token()
 	require.NoError(t, err)
@@ -947,13 +947,13 @@ func TestSavedTokenWithoutExpiry(t *testing.T) {
 	assert.True(t, stale.Expiry.IsZero(), "the caller's token is not changed")
 	// An opaque token without Expiry is renewed at once.
 	api = pool.api()
-	conf.Client = api
+	conf.API = api
 	_, err = conf.TokenSource(context.Background(), &oauth2.Token{AccessToken: "opaque", RefreshToken: "rt"}).Token()
 	require.NoError(t, err)
 	assert.Len(t, api.inits, 1)
 	// A JWT still valid is used as it is.
 	api = pool.api()
-	conf.Client = api
+	conf.API = api
 	fresh := &oauth2.Token{AccessToken: fakeJWT(map[string]any{"username": "alice", "exp": time.Now().Add(time.Hour).Unix()}), RefreshToken: "rt"}
 	tok, err = conf.TokenSource(context.Background(), fresh).Token()
 	require.NoError(t, err)
@@ -1030,7 +1030,7 @@ func BenchmarkCachedToken(b *testing.B) {
 	tok := &oauth2.Token{AccessToken: "x", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}
 	b.Run("cognito", func(b *testing.B) {
 		conf := baseConfig()
-		conf.Client = &fakeAPI{}
+		conf.API = &fakeAPI{}
 		ts := conf.TokenSource(context.Background(), tok)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -1060,7 +1060,7 @@ func BenchmarkSRPSignIn(b *testing.B) {
 	api.respond = func(context.Context, *cip.RespondToAuthChallengeInput) (*cip.RespondToAuthChallengeOutput, error) {
 		return &cip.RespondToAuthChallengeOutput{AuthenticationResult: tokens(v.UserID, time.Now(), time.Hour, true, "rt", 1)}, nil
 	}
-	conf := Config{UserPoolID: v.PoolID, ClientID: "c", Username: v.UserID, Password: v.Password, Client: api}
+	conf := Config{UserPoolID: v.PoolID, ClientID: "c", Username: v.UserID, Password: v.Password, API: api}
 	b.ReportAllocs()
 	for b.Loop() {
 		api.inits, api.responds = api.inits[:0], api.responds[:0]

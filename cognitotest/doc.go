@@ -24,7 +24,7 @@
 //		ClientID:   s.ClientID,
 //		Username:   "alice@example.com",
 //		Password:   "correct horse battery staple",
-//		Client:     s.Client(),
+//		API:        s.Client(),
 //	}
 //	tok, err := conf.TokenSource(ctx, nil).Token()
 //

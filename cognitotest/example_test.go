@@ -27,7 +27,7 @@ func ExampleNewServer() {
 		ClientID:   srv.ClientID,
 		Username:   "alice@example.com",
 		Password:   "correct horse battery staple",
-		Client:     srv.Client(),
+		API:        srv.Client(),
 	}
 	tok, err := conf.TokenSource(context.Background(), nil).Token()
 	if err != nil {

@@ -285,7 +285,7 @@ func TestCognitoLocal(t *testing.T) {
 
 	api := &countingAPI{API: emu.Client}
 	conf := &cognito.Config{UserPoolID: pool.ID, ClientID: pool.ClientID, Username: "alice@example.com",
-		Password: "Pässw0rd ✓", Flow: cognito.FlowPassword, Client: api}
+		Password: "Pässw0rd ✓", Flow: cognito.FlowPassword, API: api}
 	ctx := context.Background()
 	ts := conf.TokenSource(ctx, nil)
 

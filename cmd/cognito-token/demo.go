@@ -86,7 +86,7 @@ func runDemo(ctx context.Context, w io.Writer, requests int, interval, lifetime 
 		Username:    demoEmail,
 		Password:    password,
 		Flow:        cognito.FlowSRP,
-		Client:      n,
+		API:         n,
 		EarlyExpiry: early,
 	}
 	client := oauth2.NewClient(ctx, conf.TokenSource(ctx, nil))

@@ -156,7 +156,7 @@ func (c *cli) config(o *options) *cognito.Config {
 		ClientSecret: o.secret,
 		Username:     o.username,
 		Flow:         o.cognitoFlow(),
-		Client:       c.newClient(o),
+		API:          c.newClient(o),
 	}
 }
 
