@@ -1,8 +1,11 @@
 package cognito
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
@@ -32,4 +35,93 @@ func challengeOrMissing(name types.ChallengeNameType, what string) error {
 		return &ChallengeError{Challenge: name}
 	}
 	return fmt.Errorf("cognito: %s: the response has neither tokens nor a challenge", what)
+}
+
+// issuerError says that the tokens come from another user pool.
+type issuerError struct{ iss, pool string }
+
+func (e *issuerError) Error() string {
+	return fmt.Sprintf("cognito: the tokens were issued by %q, not by user pool %q: check Config.UserPoolID", e.iss, e.pool)
+}
+
+// refreshTokenDead reports whether err says the refresh token will never
+// work again (invalid, expired, revoked or reused), or cannot be used at
+// all because the token names no user for SECRET_HASH.
+func refreshTokenDead(err error) bool {
+	var notAuth *types.NotAuthorizedException
+	var reuse *types.RefreshTokenReuseException
+	return errors.Is(err, errNoUsername) || errors.As(err, &notAuth) || errors.As(err, &reuse)
+}
+
+// refused reports whether trying again soon cannot help and may harm: Cognito
+// refused the credentials (trying again counts towards locking the user
+// out), asked for a challenge (trying again may send another SMS or
+// email), or handed out tokens this package refuses. Such failures are
+// retried only after the long back-off.
+func refused(err error) bool {
+	var (
+		notAuth      *types.NotAuthorizedException
+		notFound     *types.UserNotFoundException
+		reset        *types.PasswordResetRequiredException
+		notConfirmed *types.UserNotConfirmedException
+		challenge    *ChallengeError
+		issuer       *issuerError
+	)
+	return errors.As(err, &notAuth) || errors.As(err, &notFound) || errors.As(err, &reset) ||
+		errors.As(err, &notConfirmed) || errors.As(err, &challenge) || errors.As(err, &issuer) ||
+		errors.Is(err, ErrSignInRequired)
+}
+
+// redactedError is an error whose message had secrets taken out; it
+// unwraps to the original error.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redact returns err with every secret taken out of its message, in the
+// forms an echoing server could send it back: as it is, JSON-escaped and
+// URL-encoded. The SDK puts the server's message in its errors, and a
+// hostile or broken endpoint may echo the request there.
+func redact(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		quoted, _ := json.Marshal(s)
+		for _, form := range []string{s, string(quoted[1 : len(quoted)-1]), url.QueryEscape(s), url.PathEscape(s)} {
+			if strings.Contains(msg, form) {
+				msg = strings.ReplaceAll(msg, form, redacted)
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+// redact takes the source's secrets out of err's message: the password,
+// the client secret, and every value sent in this attempt but the user
+// name and SRP_A (refresh tokens, SECRET_HASH, the password claim).
+func (s *source) redact(err error) error {
+	return redact(err, append([]string{s.conf.Password, s.conf.ClientSecret}, s.sent...)...)
+}
+
+// remember notes the secret values of params for redact.
+func (s *source) remember(params map[string]string) {
+	for k, v := range params {
+		if k != "USERNAME" && k != "SRP_A" {
+			s.sent = append(s.sent, v)
+		}
+	}
 }

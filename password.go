@@ -14,18 +14,15 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go/middleware"
-	"golang.org/x/oauth2"
 
 	"github.com/seed-e8acf5fd/cognito/internal/srp"
 )
 
 // signIn signs in with the password by the configured flow.
-func (s *source) signIn() (*oauth2.Token, error) {
+func (s *source) signIn(ctx context.Context) (*fresh, error) {
 	if s.conf.Username == "" {
 		return nil, errors.New("cognito: cannot sign in: Config.Username is empty")
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, callTimeout)
-	defer cancel()
 	if s.conf.Flow == FlowPassword {
 		return s.passwordSignIn(ctx)
 	}
@@ -33,15 +30,11 @@ func (s *source) signIn() (*oauth2.Token, error) {
 }
 
 // passwordSignIn is USER_PASSWORD_AUTH.
-func (s *source) passwordSignIn(ctx context.Context) (*oauth2.Token, error) {
+func (s *source) passwordSignIn(ctx context.Context) (*fresh, error) {
 	params := map[string]string{"USERNAME": s.conf.Username, "PASSWORD": s.conf.Password}
 	s.addSecretHash(params, s.conf.Username)
 	sent := s.now()
-	out, err := s.api.InitiateAuth(ctx, &cip.InitiateAuthInput{
-		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
-		ClientId:       aws.String(s.conf.ClientID),
-		AuthParameters: params,
-	})
+	out, err := s.initiate(ctx, types.AuthFlowTypeUserPasswordAuth, params)
 	if err != nil {
 		return nil, fmt.Errorf("cognito: signing in: %w", err)
 	}
@@ -53,18 +46,14 @@ func (s *source) passwordSignIn(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // srpSignIn is USER_SRP_AUTH answered by PASSWORD_VERIFIER.
-func (s *source) srpSignIn(ctx context.Context) (*oauth2.Token, error) {
+func (s *source) srpSignIn(ctx context.Context) (*fresh, error) {
 	client, err := srp.NewClient(s.rand)
 	if err != nil {
 		return nil, fmt.Errorf("cognito: signing in: %w", err)
 	}
 	params := map[string]string{"USERNAME": s.conf.Username, "SRP_A": client.PublicHex()}
 	s.addSecretHash(params, s.conf.Username)
-	out, err := s.api.InitiateAuth(ctx, &cip.InitiateAuthInput{
-		AuthFlow:       types.AuthFlowTypeUserSrpAuth,
-		ClientId:       aws.String(s.conf.ClientID),
-		AuthParameters: params,
-	})
+	out, err := s.initiate(ctx, types.AuthFlowTypeUserSrpAuth, params)
 	if err != nil {
 		return nil, fmt.Errorf("cognito: signing in: %w", err)
 	}
@@ -76,6 +65,7 @@ func (s *source) srpSignIn(ctx context.Context) (*oauth2.Token, error) {
 		return nil, err
 	}
 	s.addSecretHash(answer, answer["USERNAME"])
+	s.remember(answer)
 	sent := s.now()
 	resp, err := s.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
 		ChallengeName:      types.ChallengeNameTypePasswordVerifier,
@@ -83,6 +73,12 @@ func (s *source) srpSignIn(ctx context.Context) (*oauth2.Token, error) {
 		ChallengeResponses: answer,
 		Session:            out.Session,
 	})
+	var notAuth *types.NotAuthorizedException
+	if errors.As(err, &notAuth) {
+		// The pool's name is part of the SRP proof: Cognito cannot tell a
+		// wrong password from a wrong pool ID.
+		return nil, fmt.Errorf("cognito: signing in (with SRP, a wrong Config.UserPoolID gives the same answer as a wrong password): %w", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cognito: signing in: %w", err)
 	}

@@ -42,7 +42,7 @@ func configFor(srv *cognitotest.Server, flow cognito.Flow) *cognito.Config {
 func claimsOf(t testing.TB, jwt string) map[string]any {
 	t.Helper()
 	var c map[string]any
-	require.NoError(t, jwtclaims.Decode(jwt, &c))
+	require.NoError(t, jwtclaims.DecodeUnverified(jwt, &c))
 	return c
 }
 
@@ -67,14 +67,17 @@ func TestPoolSignInAndRenew(t *testing.T) {
 				assert.Equal(t, 1, srv.Calls("InitiateAuth"))
 				assert.Equal(t, wantResponds, srv.Calls("RespondToAuthChallenge"))
 
-				// A 2 s token, under twice the early expiry: reused for 1 s, then renewed once.
+				// A 2 s token, under twice the early expiry: reused for 1 s,
+				// then renewed once, in the background while it is valid.
 				again, err := ts.Token()
 				require.NoError(t, err)
 				assert.Equal(t, tok.AccessToken, again.AccessToken)
 				time.Sleep(1100 * time.Millisecond)
-				renewed, err := ts.Token()
-				require.NoError(t, err)
-				assert.NotEqual(t, tok.AccessToken, renewed.AccessToken)
+				var renewed *oauth2.Token
+				require.Eventually(t, func() bool {
+					renewed, err = ts.Token()
+					return err == nil && renewed.AccessToken != tok.AccessToken
+				}, 5*time.Second, 10*time.Millisecond)
 				assert.Equal(t, tok.RefreshToken, renewed.RefreshToken, "Cognito sends no new refresh token")
 				assert.Equal(t, 2, srv.Calls("InitiateAuth"))
 				assert.Equal(t, wantResponds, srv.Calls("RespondToAuthChallenge"))
@@ -138,12 +141,18 @@ func TestPoolInjectedFaults(t *testing.T) {
 	_, err = ts.Token()
 	var throttled *types.TooManyRequestsException
 	require.ErrorAs(t, err, &throttled)
+	calls := srv.Calls("InitiateAuth")
+	_, err = ts.Token()
+	require.ErrorAs(t, err, &throttled, "the same error during the back-off")
+	assert.Equal(t, calls, srv.Calls("InitiateAuth"), "and no call")
 
+	time.Sleep(1300 * time.Millisecond) // the back-off: a second, ±20%
 	srv.FailNext("InitiateAuth", 1, "InternalErrorException")
 	_, err = ts.Token()
 	var internal *types.InternalErrorException
 	require.ErrorAs(t, err, &internal)
 
+	time.Sleep(2500 * time.Millisecond) // doubled after a second failure
 	renewed, err := ts.Token()
 	require.NoError(t, err, "the refresh token survived both faults")
 	assert.Equal(t, tok.RefreshToken, renewed.RefreshToken)

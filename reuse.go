@@ -2,6 +2,10 @@ package cognito
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -9,68 +13,202 @@ import (
 	"github.com/seed-e8acf5fd/cognito/internal/jwt"
 )
 
-// TokenSource returns a token source that signs in at first use (when t
-// is nil) or starts from a token saved earlier (a zero t.Expiry is read
-// from the access token's exp claim, or taken as expired), and renews
-// with the refresh token shortly before each token expires. Tokens are
-// cached: Token on a valid token costs no more than
-// oauth2.ReuseTokenSource. It is safe for concurrent use; goroutines that
-// meet an expired token together wait for one renewal.
+// Back-off after a failed attempt. While it lasts, Token answers with the
+// current token when it is still valid, else with the attempt's error,
+// and makes no network call. Each consecutive failure doubles it up to
+// its cap, and every wait is jittered by ±20%.
+const (
+	// transientBackoff follows throttling, server and network errors.
+	transientBackoff, transientBackoffMax = time.Second, 30 * time.Second
+	// refusedBackoff follows refused credentials and unanswered
+	// challenges, so that a wrong password is not sent again and again
+	// (Cognito counts failed sign-ins and locks users out).
+	refusedBackoff, refusedBackoffMax = time.Minute, 15 * time.Minute
+)
+
+// cache hands out the current token while it is fresh, and otherwise runs
+// one attempt of its source at a time, shared by every caller that needs
+// it. It is safe for concurrent use.
 //
-// ctx bounds every network call the source makes, now and later, and may
-// carry an *http.Client under oauth2.HTTPClient for the default Cognito
-// client. Once ctx is cancelled or past its deadline, Token still returns
-// the cached token while it is valid, but every call that would need the
-// network fails with an error wrapping ctx.Err(); the source keeps its
-// refresh token, so pass its last token to a new TokenSource with a live
-// context to carry on. Use a long-lived context (not a request's).
-//
-// Configuration errors (a malformed UserPoolID, an empty ClientID) are
-// returned by the first Token call.
-func (c *Config) TokenSource(ctx context.Context, t *oauth2.Token) oauth2.TokenSource {
-	return reuse(t, newSource(ctx, c, t), c.earlyExpiry())
+// A token is fresh until EarlyExpiry before its expiry (or half its
+// lifetime, for tokens living less than twice EarlyExpiry). Past that,
+// the first caller starts an attempt; while the current token has not
+// expired, callers keep receiving it and nobody waits. Callers that need
+// a token when the current one has expired wait for the attempt (or their
+// context) and all receive its result. A failed attempt starts a
+// back-off, during which no attempt is made.
+type cache struct {
+	src   *source
+	early time.Duration
+	now   func() time.Time
+	// jitter returns a factor near 1 for back-off waits.
+	jitter func() float64
+
+	// cur is the current token; it is read without the lock.
+	cur atomic.Pointer[current]
+
+	mu       sync.Mutex
+	flight   *flight   // the attempt under way, or nil
+	failure  error     // the last attempt's error, while it is remembered
+	retryAt  time.Time // no attempt before this time after a failure
+	failures int       // consecutive failed attempts
 }
 
-// reuse wraps the inner source once in the oauth2 package's reuse token
-// source, whose mutex serialises every call into src.
-func reuse(t *oauth2.Token, src *source, earlyExpiry time.Duration) oauth2.TokenSource {
-	var start *oauth2.Token
-	if t != nil {
-		cp := *t // the wrapper writes to the token it is given: not the caller's
-		if cp.Expiry.IsZero() {
-			// oauth2 reads a zero Expiry as "never expires": take the
-			// JWT's exp instead, or renew at once when there is none.
-			cp.Expiry = time.Unix(1, 0)
-			if c, err := jwt.Parse(cp.AccessToken); err == nil && c.Exp > 0 {
-				cp.Expiry = time.Unix(c.Exp, 0)
-			}
+// current is a token and the time until which it is handed out without
+// trying to renew it.
+type current struct {
+	tok        *oauth2.Token
+	freshUntil time.Time
+}
+
+// flight is one attempt; done is closed when tok or err is set.
+type flight struct {
+	done chan struct{}
+	tok  *oauth2.Token
+	err  error
+}
+
+func newCache(src *source, saved *oauth2.Token, early time.Duration) *cache {
+	c := &cache{src: src, early: early, now: func() time.Time { return src.now() },
+		jitter: func() float64 { return 0.8 + 0.4*rand.Float64() }}
+	if saved != nil {
+		tok, obtained := savedToken(saved)
+		c.cur.Store(c.current(tok, obtained))
+	}
+	return c
+}
+
+// savedToken copies a token given to TokenSource, giving it an expiry
+// when it has none, and says when it was obtained, when its JWT tells.
+func savedToken(t *oauth2.Token) (tok *oauth2.Token, obtained time.Time) {
+	cp := *t // the caller's token is not changed
+	access, _ := tokenPair(t)
+	c, err := jwt.ParseUnverified(access)
+	if cp.Expiry.IsZero() {
+		// oauth2 reads a zero Expiry as "never expires": take the JWT's
+		// exp instead, or renew at once when there is none.
+		cp.Expiry = time.Unix(1, 0)
+		if err == nil && c.Exp > 0 {
+			cp.Expiry = time.Unix(c.Exp, 0)
 		}
+	}
+	if life, ok := c.Lifetime(); err == nil && ok {
+		obtained = cp.Expiry.Add(-life)
+	}
+	return &cp, obtained
+}
+
+// current returns tok with the time until which it is fresh: EarlyExpiry
+// before its expiry, or half its life when that is shorter, so that a
+// short-lived token is renewed once per half lifetime, not at every call.
+func (c *cache) current(tok *oauth2.Token, obtained time.Time) *current {
+	early := c.early
+	if !obtained.IsZero() {
+		if half := tok.Expiry.Sub(obtained) / 2; half < early {
+			early = max(half, 0)
+		}
+	}
+	return &current{tok: tok, freshUntil: tok.Expiry.Add(-early)}
+}
+
+// Token returns a valid token, as oauth2.TokenSource asks; the token is
+// the caller's to change.
+func (c *cache) Token() (*oauth2.Token, error) {
+	tok, err := c.token(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	cp := *tok
+	return &cp, nil
+}
+
+// token returns a valid token, which the caller must not change. ctx
+// bounds only the wait for an attempt under way: the attempt itself is
+// bounded by the source's context and AttemptTimeout, and serves every
+// caller.
+func (c *cache) token(ctx context.Context) (*oauth2.Token, error) {
+	if cur := c.cur.Load(); cur != nil && c.now().Before(cur.freshUntil) {
+		return cur.tok, nil
+	}
+
+	c.mu.Lock()
+	now := c.now()
+	cur := c.cur.Load()
+	if cur != nil && now.Before(cur.freshUntil) {
+		c.mu.Unlock()
+		return cur.tok, nil
+	}
+	valid := cur != nil && now.Before(cur.tok.Expiry)
+	f := c.flight
+	if f == nil {
+		if c.failure != nil && now.Before(c.retryAt) {
+			err := c.failure
+			c.mu.Unlock()
+			if valid {
+				return cur.tok, nil
+			}
+			return nil, err
+		}
+		f = &flight{done: make(chan struct{})}
+		c.flight = f
+		go c.attempt(f)
+	}
+	c.mu.Unlock()
+
+	if valid {
+		return cur.tok, nil // renewed ahead of expiry, in the background
+	}
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("cognito: waiting for a token: %w", ctx.Err())
+	}
+}
+
+// attempt runs one attempt of the source and records its outcome.
+func (c *cache) attempt(f *flight) {
+	got, err := c.src.renew()
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		c.cur.Store(c.current(got.tok, got.sent))
+		c.failure, c.failures = nil, 0
+		f.tok = got.tok
+	} else {
+		c.failures++
+		c.failure = err
+		c.retryAt = c.now().Add(c.backoff(err))
+		f.err = err
+	}
+	c.flight = nil
+	close(f.done)
+}
+
+// backoff is how long to wait after the failures-th consecutive failure,
+// the last with err.
+func (c *cache) backoff(err error) time.Duration {
+	d, ceiling := transientBackoff, transientBackoffMax
+	if refused(err) {
+		d, ceiling = refusedBackoff, refusedBackoffMax
+	}
+	for i := 1; i < c.failures && d < ceiling; i++ {
+		d *= 2
+	}
+	d = min(d, ceiling)
+	return time.Duration(float64(d) * c.jitter())
+}
+
+// reuseSource wraps the cache once in the oauth2 package's reuse token
+// source, with the same early expiry. oauth2.NewClient uses such a source
+// as it is; any other would be wrapped again with oauth2's own 10-second
+// early expiry, hiding the renewals ahead of expiry.
+func (c *cache) reuseSource() oauth2.TokenSource {
+	var start *oauth2.Token
+	if cur := c.cur.Load(); cur != nil {
+		cp := *cur.tok // the wrapper writes to the token it is given
 		start = &cp
 	}
-	return oauth2.ReuseTokenSourceWithExpiry(start, src, earlyExpiry)
-}
-
-func (c *Config) earlyExpiry() time.Duration {
-	if c.EarlyExpiry <= 0 {
-		return DefaultEarlyExpiry
-	}
-	return c.EarlyExpiry
-}
-
-// reuseRecent guards against tokens that live less than twice the early
-// expiry: the reuse wrapper deems such a token expired at once and asks
-// for a new one at every call. Until half the last token's life has
-// passed, and while it is still valid, the source hands out a copy of it
-// instead of renewing, so there is at most one renewal per half lifetime.
-func (s *source) reuseRecent() *oauth2.Token {
-	if s.last == nil {
-		return nil
-	}
-	now := s.now()
-	half := s.last.Expiry.Sub(s.obtained) / 2
-	if now.Before(s.obtained.Add(half)) && now.Before(s.last.Expiry) {
-		cp := *s.last
-		return &cp
-	}
-	return nil
+	return oauth2.ReuseTokenSourceWithExpiry(start, c, c.early)
 }

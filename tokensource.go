@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -43,18 +45,23 @@ type API interface {
 // [Config.EarlyExpiry] is zero. Cognito tokens live at least five minutes.
 const DefaultEarlyExpiry = 30 * time.Second
 
-// callTimeout bounds each sign-in (all its calls) and each renewal, so
-// that a server that never answers cannot hang a token source whose
-// context has no deadline.
-const callTimeout = time.Minute
+// AttemptTimeout bounds one attempt to get tokens: a renewal, or a
+// sign-in with all its calls, or a refused renewal followed by a sign-in.
+// A server that never answers therefore costs a caller at most this long,
+// however many callers wait for the same attempt.
+const AttemptTimeout = 30 * time.Second
 
 // Config describes a user of a Cognito user pool app client and how to
 // sign them in. Its methods hand out tokens; a Config may be reused and
 // is not changed by them.
+//
+// Formatting a Config with the fmt or log/slog packages prints
+// "[redacted]" in place of Password and ClientSecret.
 type Config struct {
 	// UserPoolID is the user pool's ID, such as "us-east-1_AbC123". The
 	// part after "_" enters the SRP computation; the part before it is
-	// the AWS region used when API is nil.
+	// the AWS region used when API is nil. Tokens whose iss claim names
+	// another pool are refused.
 	UserPoolID string
 
 	// ClientID is the ID of the user pool's app client.
@@ -79,8 +86,9 @@ type Config struct {
 
 	// API makes the Cognito API calls. When nil, a
 	// *cognitoidentityprovider.Client for the pool's region is used, with
-	// no AWS credentials (these calls need none) and the *http.Client
-	// found in the context under oauth2.HTTPClient, if any.
+	// no AWS credentials (these calls need none), at most 3 attempts per
+	// call, responses limited to 1 MiB, and the *http.Client found in the
+	// context under oauth2.HTTPClient, if any.
 	API API
 
 	// EarlyExpiry is how long before a token's expiry it is renewed. Zero
@@ -96,9 +104,53 @@ type Config struct {
 	UseIDToken bool
 }
 
-// Token signs in once and returns the tokens, with no caching and no
-// renewal. Use [Config.TokenSource] to keep a program supplied with valid
-// tokens.
+// TokenSource returns a token source that signs in at first use (when t
+// is nil) or starts from a token saved earlier (a zero t.Expiry is read
+// from the access token's exp claim, or taken as expired), and renews
+// with the refresh token shortly before each token expires. Tokens are
+// cached: Token on a valid token costs no more than
+// oauth2.ReuseTokenSource. It is safe for concurrent use; what happens
+// when renewals fail is described in the package documentation
+// (Concurrency and failures).
+//
+// ctx bounds every network call the source makes, now and later, and may
+// carry an *http.Client under oauth2.HTTPClient for the default Cognito
+// client. Once ctx is cancelled or past its deadline, Token still returns
+// the cached token while it is valid, but every call that would need the
+// network fails with an error wrapping ctx.Err(); the source keeps its
+// refresh token, so pass its last token to a new TokenSource with a live
+// context to carry on. Use a long-lived context (not a request's).
+//
+// Configuration errors (a malformed UserPoolID, an empty ClientID) are
+// returned by the first Token call.
+func (c *Config) TokenSource(ctx context.Context, t *oauth2.Token) oauth2.TokenSource {
+	return newCache(newSource(ctx, c, t), t, c.earlyExpiry()).reuseSource()
+}
+
+// Client returns an HTTP client that sends a valid bearer token with each
+// request, like [oauth2.NewClient] with [Config.TokenSource], except that
+// a request waiting for a token gives up when its own context ends (or
+// the client's Timeout passes): a slow Cognito delays no request longer
+// than the request allows. ctx and t are as for TokenSource; the
+// *http.Client found in ctx under oauth2.HTTPClient, if any, also
+// provides the transport that carries the requests.
+func (c *Config) Client(ctx context.Context, t *oauth2.Token) *http.Client {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	base := http.DefaultTransport
+	if hc, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && hc != nil && hc.Transport != nil {
+		base = hc.Transport
+	}
+	return &http.Client{Transport: &transport{
+		tokens: newCache(newSource(ctx, c, t), t, c.earlyExpiry()),
+		base:   base,
+	}}
+}
+
+// Token signs in once and returns the tokens, with no caching, no
+// renewal and no back-off: every call sends the password. Use
+// [Config.TokenSource] to keep a program supplied with valid tokens.
 func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	s := newSource(ctx, c, nil)
 	if s.err != nil {
@@ -107,7 +159,13 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	if c.Password == "" {
 		return nil, fmt.Errorf("%w: Config.Password is empty", ErrSignInRequired)
 	}
-	return s.signIn()
+	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
+	defer cancel()
+	t, err := s.signIn(ctx)
+	if err != nil {
+		return nil, s.redact(err)
+	}
+	return t.tok, nil
 }
 
 // IDToken returns the ID token carried by a token from this package, or
@@ -120,30 +178,66 @@ func IDToken(t *oauth2.Token) string {
 	return id
 }
 
-// source is the inner token source: each Token call signs in or renews
-// over the network. It is not safe for concurrent use by itself; the
-// oauth2 reuse wrapper around it (see reuse.go) serialises every call
-// with its own mutex, so source needs no lock of its own.
-type source struct {
-	ctx  context.Context
-	conf Config
-	api  API
-	err  error // a configuration error, returned by every Token call
+const redacted = "[redacted]"
 
-	now  func() time.Time
-	rand io.Reader
+// String describes c with its Password and ClientSecret redacted.
+func (c Config) String() string {
+	api := "nil"
+	if c.API != nil {
+		api = fmt.Sprintf("%T", c.API)
+	}
+	return fmt.Sprintf("cognito.Config{UserPoolID: %q, ClientID: %q, ClientSecret: %s, Username: %q, Password: %s, Flow: %q, API: %s, EarlyExpiry: %s, UseIDToken: %t}",
+		c.UserPoolID, c.ClientID, hidden(c.ClientSecret), c.Username, hidden(c.Password), c.Flow, api, c.EarlyExpiry, c.UseIDToken)
+}
+
+// GoString is String, so that %#v redacts too.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue is how log/slog prints c: Password and ClientSecret redacted.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("user_pool_id", c.UserPoolID),
+		slog.String("client_id", c.ClientID),
+		slog.String("client_secret", hidden(c.ClientSecret)),
+		slog.String("username", c.Username),
+		slog.String("password", hidden(c.Password)),
+		slog.String("flow", string(c.Flow)),
+	)
+}
+
+// hidden stands in for a secret: "[redacted]", or `""` when there is none.
+func hidden(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return redacted
+}
+
+// source does the network work of a token source: each renew call is one
+// attempt to get tokens. It is not safe for concurrent use; the cache in
+// reuse.go runs at most one attempt at a time.
+type source struct {
+	ctx     context.Context
+	conf    Config
+	api     API
+	err     error // a configuration error, returned by every attempt
+	now     func() time.Time
+	rand    io.Reader
+	timeout time.Duration // bounds one attempt
 
 	refreshToken string
-	username     string // the Cognito username, for SECRET_HASH on refresh
+	username     string   // the Cognito username, for SECRET_HASH on refresh
+	sent         []string // secret values sent in this attempt; see redact
+}
 
-	// last is the newest token handed out and obtained the local time it
-	// was requested; see reuse.go.
-	last     *oauth2.Token
-	obtained time.Time
+// fresh is a token just obtained, with the local time it was asked for.
+type fresh struct {
+	tok  *oauth2.Token
+	sent time.Time
 }
 
 func newSource(ctx context.Context, c *Config, saved *oauth2.Token) *source {
-	s := &source{ctx: ctx, conf: *c, api: c.API, now: time.Now, rand: rand.Reader}
+	s := &source{ctx: ctx, conf: *c, api: c.API, now: time.Now, rand: rand.Reader, timeout: AttemptTimeout}
 	if ctx == nil {
 		s.ctx = context.Background()
 	}
@@ -153,7 +247,7 @@ func newSource(ctx context.Context, c *Config, saved *oauth2.Token) *source {
 	}
 	if saved != nil {
 		s.refreshToken = saved.RefreshToken
-		s.username = usernameOf(saved.AccessToken, IDToken(saved))
+		s.username = usernameOf(tokenPair(saved))
 	}
 	return s
 }
@@ -177,58 +271,46 @@ func (c *Config) poolName() string {
 	return name
 }
 
-func defaultClient(ctx context.Context, poolID string) *cip.Client {
-	region, _, _ := strings.Cut(poolID, "_")
-	opts := cip.Options{Region: region}
-	if hc, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && hc != nil {
-		opts.HTTPClient = hc
+func (c *Config) earlyExpiry() time.Duration {
+	if c.EarlyExpiry <= 0 {
+		return DefaultEarlyExpiry
 	}
-	return cip.New(opts)
+	return c.EarlyExpiry
 }
 
-// Token returns a new token: from the refresh token when there is one,
-// else from a sign-in.
-func (s *source) Token() (*oauth2.Token, error) {
+// renew makes one attempt to get tokens: from the refresh token when there
+// is one, else, or when Cognito refuses it for good, from a sign-in.
+func (s *source) renew() (*fresh, error) {
 	if s.err != nil {
 		return nil, s.err
-	}
-	if t := s.reuseRecent(); t != nil {
-		return t, nil
 	}
 	if err := s.ctx.Err(); err != nil {
 		return nil, fmt.Errorf("cognito: the token source's context is done, create a new token source: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
+	defer cancel()
+	s.sent = s.sent[:0]
 	if s.refreshToken != "" {
-		t, err := s.refresh()
-		switch {
-		case err == nil:
+		t, err := s.refresh(ctx)
+		if err == nil {
 			return t, nil
-		case errors.Is(err, errNoUsername):
-			s.refreshToken = ""
-			if s.conf.Password == "" {
-				return nil, fmt.Errorf("%w: %s", ErrSignInRequired, errNoUsername)
-			}
-		case refreshTokenRefused(err):
-			s.refreshToken = ""
-			if s.conf.Password == "" {
-				return nil, fmt.Errorf("%w: the refresh token was refused: %w", ErrSignInRequired, err)
-			}
-		default: // transient: keep the refresh token for the next call
-			return nil, fmt.Errorf("cognito: renewing tokens: %w", err)
+		}
+		if !refreshTokenDead(err) {
+			return nil, s.redact(fmt.Errorf("cognito: renewing tokens: %w", err))
+		}
+		s.refreshToken = ""
+		if s.conf.Password == "" {
+			return nil, s.redact(fmt.Errorf("%w: the refresh token cannot be used: %w", ErrSignInRequired, err))
 		}
 	}
 	if s.conf.Password == "" {
 		return nil, fmt.Errorf("%w: no refresh token and Config.Password is empty", ErrSignInRequired)
 	}
-	return s.signIn()
-}
-
-// refreshTokenRefused reports whether err says the refresh token will
-// never work again (invalid, expired, revoked or reused).
-func refreshTokenRefused(err error) bool {
-	var notAuth *types.NotAuthorizedException
-	var reuse *types.RefreshTokenReuseException
-	return errors.As(err, &notAuth) || errors.As(err, &reuse)
+	t, err := s.signIn(ctx)
+	if err != nil {
+		return nil, s.redact(err)
+	}
+	return t, nil
 }
 
 // errNoUsername means a refresh with a client secret is impossible: the
@@ -236,8 +318,8 @@ func refreshTokenRefused(err error) bool {
 var errNoUsername = errors.New("the token names no user (username claim) to compute the SECRET_HASH of a renewal")
 
 // refresh renews the tokens with REFRESH_TOKEN_AUTH. Errors from the API
-// come back unwrapped, for Token to sort.
-func (s *source) refresh() (*oauth2.Token, error) {
+// come back unwrapped, for renew to sort.
+func (s *source) refresh(ctx context.Context) (*fresh, error) {
 	params := map[string]string{"REFRESH_TOKEN": s.refreshToken}
 	if s.conf.ClientSecret != "" {
 		if s.username == "" {
@@ -245,14 +327,8 @@ func (s *source) refresh() (*oauth2.Token, error) {
 		}
 		s.addSecretHash(params, s.username)
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, callTimeout)
-	defer cancel()
 	sent := s.now()
-	out, err := s.api.InitiateAuth(ctx, &cip.InitiateAuthInput{
-		AuthFlow:       types.AuthFlowTypeRefreshTokenAuth,
-		ClientId:       aws.String(s.conf.ClientID),
-		AuthParameters: params,
-	})
+	out, err := s.initiate(ctx, types.AuthFlowTypeRefreshTokenAuth, params)
 	if err != nil {
 		return nil, err
 	}
@@ -262,9 +338,19 @@ func (s *source) refresh() (*oauth2.Token, error) {
 	return s.accept(out.AuthenticationResult, sent)
 }
 
+// initiate calls InitiateAuth for flow with params.
+func (s *source) initiate(ctx context.Context, flow types.AuthFlowType, params map[string]string) (*cip.InitiateAuthOutput, error) {
+	s.remember(params)
+	return s.api.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow:       flow,
+		ClientId:       aws.String(s.conf.ClientID),
+		AuthParameters: params,
+	})
+}
+
 // accept turns an authentication result into a new token and remembers
 // what later renewals need.
-func (s *source) accept(r *types.AuthenticationResultType, sent time.Time) (*oauth2.Token, error) {
+func (s *source) accept(r *types.AuthenticationResultType, sent time.Time) (*fresh, error) {
 	access, id := aws.ToString(r.AccessToken), aws.ToString(r.IdToken)
 	if access == "" {
 		return nil, errors.New("cognito: authentication result has no AccessToken")
@@ -276,13 +362,12 @@ func (s *source) accept(r *types.AuthenticationResultType, sent time.Time) (*oau
 		}
 		bearer = id
 	}
-	expiry, err := expiryOf(bearer, r.ExpiresIn, !s.conf.UseIDToken, sent, s.now())
-	if err != nil {
+	if err := s.checkIssuer(access, id); err != nil {
 		return nil, err
 	}
-	if !expiry.After(sent) {
-		// Renewing such a token at every call would help no one.
-		return nil, errors.New("cognito: the token had expired by the time it was issued (exp is not after iat, or far behind this machine's clock)")
+	expiry, err := expiryOf(access, id, r.ExpiresIn, sent, s.now())
+	if err != nil {
+		return nil, err
 	}
 	if rt := aws.ToString(r.RefreshToken); rt != "" {
 		s.refreshToken = rt
@@ -296,31 +381,88 @@ func (s *source) accept(r *types.AuthenticationResultType, sent time.Time) (*oau
 		RefreshToken: s.refreshToken,
 		Expiry:       expiry,
 	}).WithExtra(map[string]any{"id_token": id, "access_token": access})
-	s.last, s.obtained = t, sent
-	return t, nil
+	return &fresh{tok: t, sent: sent}, nil
 }
 
-// expiryOf computes when the bearer token expires, in local time. A
-// positive ExpiresIn (the access token's lifetime) counts from the local
-// time the request was sent. Otherwise, and for an ID token, the JWT's own
-// exp is used, moved by the difference between the local receive time and
-// the server's iat so that a skewed local clock does not matter.
-func expiryOf(bearer string, expiresIn int32, isAccess bool, sent, received time.Time) (time.Time, error) {
-	if isAccess && expiresIn > 0 {
-		return sent.Add(time.Duration(expiresIn) * time.Second), nil
-	}
-	c, err := jwt.Parse(bearer)
-	if err == nil && c.Exp <= 0 {
-		err = errors.New("no exp claim")
-	}
-	if err != nil {
-		if expiresIn > 0 {
-			return sent.Add(time.Duration(expiresIn) * time.Second), nil
+// checkIssuer refuses tokens whose iss claim names a pool other than
+// Config.UserPoolID: a mistyped pool ID signs in fine with
+// USER_PASSWORD_AUTH (the pool's name takes no part in it), and would
+// otherwise pass unnoticed until an API refused the tokens.
+func (s *source) checkIssuer(tokens ...string) error {
+	for _, tok := range tokens {
+		c, err := jwt.ParseUnverified(tok)
+		if err != nil || c.Iss == "" {
+			continue
 		}
-		return time.Time{}, fmt.Errorf("cognito: no ExpiresIn and the bearer token's expiry cannot be read: %w", err)
+		if path.Base(c.Iss) != s.conf.UserPoolID {
+			return &issuerError{iss: c.Iss, pool: s.conf.UserPoolID}
+		}
 	}
-	if life, ok := c.Lifetime(); ok {
-		return received.Add(life), nil
+	return nil
+}
+
+// expiryOf computes when the first of the tokens handed out expires, in
+// local time. A positive ExpiresIn (the access token's lifetime) counts
+// from the local time the request was sent. Each token's own lifetime
+// (exp − iat) counts from the local receive time, so that a skewed local
+// clock does not matter; a token without iat expires at its exp. A token
+// that lives no time at all is an error, as is having no expiry at all.
+func expiryOf(access, id string, expiresIn int32, sent, received time.Time) (time.Time, error) {
+	var expiry time.Time
+	earliest := func(t time.Time) {
+		if expiry.IsZero() || t.Before(expiry) {
+			expiry = t
+		}
 	}
-	return time.Unix(c.Exp, 0), nil
+	if expiresIn > 0 {
+		earliest(sent.Add(time.Duration(expiresIn) * time.Second))
+	}
+	for _, tok := range []string{access, id} {
+		c, err := jwt.ParseUnverified(tok)
+		if err != nil || c.Exp <= 0 {
+			continue
+		}
+		if c.Iat <= 0 {
+			earliest(time.Unix(c.Exp, 0))
+			continue
+		}
+		if c.Exp <= c.Iat {
+			return time.Time{}, errors.New("cognito: a token was issued already expired (its exp is not after its iat)")
+		}
+		if life, ok := c.Lifetime(); ok {
+			earliest(received.Add(life))
+		} else { // longer than any Cognito token lives
+			earliest(time.Unix(c.Exp, 0))
+		}
+	}
+	switch {
+	case expiry.IsZero():
+		return time.Time{}, errors.New("cognito: no ExpiresIn and the tokens' expiry cannot be read")
+	case !expiry.After(sent):
+		// Renewing such a token at every call would help no one.
+		return time.Time{}, errors.New("cognito: the token had expired by the time it was issued (its exp is far behind this machine's clock)")
+	}
+	return expiry, nil
+}
+
+// tokenPair returns the access and ID tokens carried by t.
+func tokenPair(t *oauth2.Token) (access, id string) {
+	access, _ = t.Extra("access_token").(string)
+	if access == "" {
+		access = t.AccessToken
+	}
+	return access, IDToken(t)
+}
+
+// usernameOf returns the Cognito username from the access token's username
+// claim (or cognito:username when the bearer is an ID token), else from the
+// ID token's cognito:username, else "".
+func usernameOf(access, id string) string {
+	if c, err := jwt.ParseUnverified(access); err == nil && c.User() != "" {
+		return c.User()
+	}
+	if c, err := jwt.ParseUnverified(id); err == nil {
+		return c.CognitoUsername
+	}
+	return ""
 }

@@ -57,7 +57,7 @@ func newSession(o *options, tok *oauth2.Token, obtained, received time.Time) *se
 	}
 	id := cognito.IDToken(tok)
 	idExpiry := tok.Expiry
-	if c, err := jwt.Parse(id); err == nil {
+	if c, err := jwt.ParseUnverified(id); err == nil {
 		if life, ok := c.Lifetime(); ok {
 			idExpiry = received.Add(life)
 		}

@@ -14,15 +14,16 @@ import (
 	"time"
 )
 
-// maxLen bounds the size of a token Decode accepts.
+// maxLen bounds the size of a token DecodeUnverified accepts.
 const maxLen = 64 << 10
 
 // ErrMalformed is returned for anything that is not a JWT with a JSON
 // object as its payload.
 var ErrMalformed = errors.New("not a JWT with a JSON payload")
 
-// Decode unmarshals the payload of token into v.
-func Decode(token string, v any) error {
+// DecodeUnverified unmarshals the payload of token into v, without
+// verifying the token's signature.
+func DecodeUnverified(token string, v any) error {
 	if len(token) > maxLen {
 		return ErrMalformed
 	}
@@ -46,20 +47,24 @@ type Claims struct {
 	Iat             int64  // issue time, Unix seconds; 0 when absent
 	Username        string // the access token's username
 	CognitoUsername string // the ID token's cognito:username
+	Iss             string // the issuer: the user pool's URL
 }
 
-// Parse reads a token's Claims. Times must be non-negative numbers.
-func Parse(token string) (Claims, error) {
+// ParseUnverified reads a token's Claims without verifying its signature:
+// they say when to renew, never whom to trust. Times must be non-negative
+// numbers.
+func ParseUnverified(token string) (Claims, error) {
 	var raw struct {
 		Exp             json.Number `json:"exp"`
 		Iat             json.Number `json:"iat"`
 		Username        string      `json:"username"`
 		CognitoUsername string      `json:"cognito:username"`
+		Iss             string      `json:"iss"`
 	}
-	if err := Decode(token, &raw); err != nil {
+	if err := DecodeUnverified(token, &raw); err != nil {
 		return Claims{}, err
 	}
-	c := Claims{Username: raw.Username, CognitoUsername: raw.CognitoUsername}
+	c := Claims{Username: raw.Username, CognitoUsername: raw.CognitoUsername, Iss: raw.Iss}
 	var err error
 	if c.Exp, err = seconds(raw.Exp); err != nil {
 		return Claims{}, err
