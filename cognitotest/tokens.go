@@ -54,7 +54,7 @@ type refreshGrant struct {
 // authResult is the AuthenticationResult of the wire protocol.
 type authResult struct {
 	AccessToken  string
-	IdToken      string
+	IDToken      string `json:"IdToken"`
 	RefreshToken string `json:",omitempty"`
 	ExpiresIn    *int64 `json:",omitempty"`
 	TokenType    string
@@ -135,7 +135,7 @@ func (s *Server) mint(id identity, g *refreshGrant, now time.Time) (*authResult,
 	if err != nil {
 		return nil, errInternal("signing the ID token failed")
 	}
-	res := &authResult{AccessToken: accessJWT, IdToken: idJWT, TokenType: "Bearer"}
+	res := &authResult{AccessToken: accessJWT, IDToken: idJWT, TokenType: "Bearer"}
 	if !s.cfg.omitExpiresIn {
 		res.ExpiresIn = &lifetime
 	}
