@@ -50,22 +50,15 @@ type authOutput struct {
 }
 
 type initiateAuthInput struct {
+	appClient
 	AuthFlow       string
-	ClientID       string `json:"ClientId"`
 	AuthParameters map[string]string
 }
 
 // authFlowPattern is the shape of an AuthFlow value, safe to echo back.
 var authFlowPattern = regexp.MustCompile(`^[A-Z_]{1,40}$`)
 
-func (s *Server) initiateAuth(body []byte) (any, *apiError) {
-	var in initiateAuthInput
-	if e := decodeInput(body, &in); e != nil {
-		return nil, e
-	}
-	if e := s.checkClient(in.ClientID); e != nil {
-		return nil, e
-	}
+func (s *Server) initiateAuth(in *initiateAuthInput) (any, *apiError) {
 	switch in.AuthFlow {
 	case "USER_SRP_AUTH":
 		return s.startSRP(in.AuthParameters)
@@ -150,20 +143,13 @@ func (s *Server) startSRP(params map[string]string) (any, *apiError) {
 }
 
 type respondInput struct {
+	appClient
 	ChallengeName      string
-	ClientID           string `json:"ClientId"`
 	ChallengeResponses map[string]string
 	Session            string
 }
 
-func (s *Server) respondToAuthChallenge(body []byte) (any, *apiError) {
-	var in respondInput
-	if e := decodeInput(body, &in); e != nil {
-		return nil, e
-	}
-	if e := s.checkClient(in.ClientID); e != nil {
-		return nil, e
-	}
+func (s *Server) respondToAuthChallenge(in *respondInput) (any, *apiError) {
 	switch in.ChallengeName {
 	case "PASSWORD_VERIFIER":
 	case "":
@@ -374,7 +360,7 @@ func (s *Server) redeem(token string) (identity, *refreshGrant, *apiError) {
 }
 
 type getTokensInput struct {
-	ClientID     string `json:"ClientId"`
+	appClient
 	RefreshToken string
 	ClientSecret string
 }
@@ -383,14 +369,7 @@ type getTokensInput struct {
 // Amplify JS v6 uses: REFRESH_TOKEN_AUTH by another name, with the client
 // secret itself instead of a SECRET_HASH. Refresh-token rotation is off, so
 // no new refresh token comes back.
-func (s *Server) getTokensFromRefreshToken(body []byte) (any, *apiError) {
-	var in getTokensInput
-	if e := decodeInput(body, &in); e != nil {
-		return nil, e
-	}
-	if e := s.checkClient(in.ClientID); e != nil {
-		return nil, e
-	}
+func (s *Server) getTokensFromRefreshToken(in *getTokensInput) (any, *apiError) {
 	if in.RefreshToken == "" {
 		return nil, errInvalidParameter("Missing required parameter RefreshToken")
 	}
@@ -409,21 +388,14 @@ func (s *Server) getTokensFromRefreshToken(body []byte) (any, *apiError) {
 }
 
 type revokeTokenInput struct {
-	ClientID     string `json:"ClientId"`
+	appClient
 	Token        string
 	ClientSecret string
 }
 
 // revokeToken answers RevokeToken: the refresh token stops working. As in
 // RFC 7009, a token the server does not know is not an error.
-func (s *Server) revokeToken(body []byte) (any, *apiError) {
-	var in revokeTokenInput
-	if e := decodeInput(body, &in); e != nil {
-		return nil, e
-	}
-	if e := s.checkClient(in.ClientID); e != nil {
-		return nil, e
-	}
+func (s *Server) revokeToken(in *revokeTokenInput) (any, *apiError) {
 	if in.Token == "" {
 		return nil, errInvalidParameter("Missing required parameter Token")
 	}

@@ -357,10 +357,40 @@ type opFunc func(s *Server, body []byte) (any, *apiError)
 
 // operations are the API calls the server implements.
 var operations = map[string]opFunc{
-	"InitiateAuth":              (*Server).initiateAuth,
-	"RespondToAuthChallenge":    (*Server).respondToAuthChallenge,
-	"RevokeToken":               (*Server).revokeToken,
-	"GetTokensFromRefreshToken": (*Server).getTokensFromRefreshToken,
+	"InitiateAuth":              clientOp((*Server).initiateAuth),
+	"RespondToAuthChallenge":    clientOp((*Server).respondToAuthChallenge),
+	"RevokeToken":               clientOp((*Server).revokeToken),
+	"GetTokensFromRefreshToken": clientOp((*Server).getTokensFromRefreshToken),
+}
+
+// appClient is the ClientId field that the input of every operation
+// carries; the input types embed it.
+type appClient struct {
+	ClientID string `json:"ClientId"`
+}
+
+func (c *appClient) clientID() string { return c.ClientID }
+
+// clientInput is an operation's input, which names the app client.
+type clientInput interface{ clientID() string }
+
+// clientOp turns f into an opFunc that runs the prologue every operation
+// shares before calling f: it decodes the body into a new In and checks
+// the app client ID.
+func clientOp[In any, PIn interface {
+	*In
+	clientInput
+}](f func(*Server, PIn) (any, *apiError)) opFunc {
+	return func(s *Server, body []byte) (any, *apiError) {
+		in := PIn(new(In))
+		if e := decodeInput(body, in); e != nil {
+			return nil, e
+		}
+		if e := s.checkClient(in.clientID()); e != nil {
+			return nil, e
+		}
+		return f(s, in)
+	}
 }
 
 // serveAPI answers one AWS JSON 1.1 call.

@@ -104,6 +104,35 @@ func TestWireFormat(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 }
 
+// Every operation starts the same way: the body must decode, and name
+// this pool's app client, before anything else is looked at.
+func TestOperationPrologue(t *testing.T) {
+	s := newTestServer(t)
+	for op := range operations {
+		target := targetPrefix + op
+		t.Run(op, func(t *testing.T) {
+			tests := []struct {
+				name, body, errType, msg string
+			}{
+				{"bad JSON", `{"ClientId":`, "SerializationException", "request body is not a valid JSON document for this operation"},
+				{"client ID not a string", `{"ClientId":7}`, "SerializationException", "request body is not a valid JSON document for this operation"},
+				{"no client", `{}`, "InvalidParameterException", "Missing required parameter ClientId"},
+				{"wrong client", `{"ClientId":"nope"}`, "ResourceNotFoundException", "User pool client nope does not exist."},
+			}
+			for _, tt := range tests {
+				status, h, doc := post(t, s, target, tt.body)
+				assert.Equal(t, http.StatusBadRequest, status, tt.name)
+				assert.Equal(t, tt.errType, h.Get("x-amzn-ErrorType"), tt.name)
+				assert.Equal(t, tt.msg, doc["message"], tt.name)
+			}
+			// With the right client, the operation's own checks come next.
+			status, h, _ := post(t, s, target, `{"ClientId":"`+s.ClientID+`"}`)
+			assert.Equal(t, http.StatusBadRequest, status)
+			assert.Equal(t, "InvalidParameterException", h.Get("x-amzn-ErrorType"))
+		})
+	}
+}
+
 // The Date header follows the server's clock, so clients that correct
 // for skew with it see the skew WithClock sets up.
 func TestDateHeaderFollowsClock(t *testing.T) {
