@@ -264,7 +264,7 @@ func (s *Server) signIn(u *user, now time.Time) (any, *apiError) {
 
 	g := &refreshGrant{
 		username:   u.username,
-		clientID:   s.ClientID,
+		clientID:   s.clientID,
 		authTime:   now,
 		originJTI:  newUUID(),
 		eventID:    newUUID(),
@@ -316,7 +316,7 @@ func (s *Server) refresh(params map[string]string) (any, *apiError) {
 	if token == "" {
 		return nil, errInvalidParameter("Missing required parameter REFRESH_TOKEN")
 	}
-	if s.ClientSecret != "" && params["SECRET_HASH"] == "" {
+	if s.clientSecret != "" && params["SECRET_HASH"] == "" {
 		// Checked before the token, so that a caller without the secret
 		// learns nothing about it.
 		return nil, s.checkSecretHash("", "")
@@ -350,7 +350,7 @@ func (s *Server) redeem(token string) (identity, *refreshGrant, *apiError) {
 		revoked = g.revoked || g.generation != u.generation
 	}
 	s.mu.Unlock()
-	if g == nil || g.clientID != s.ClientID {
+	if g == nil || g.clientID != s.clientID {
 		return identity{}, nil, errNotAuthorized("Invalid Refresh Token")
 	}
 	if revoked {
@@ -374,7 +374,7 @@ func (s *Server) getTokensFromRefreshToken(in *getTokensInput) (any, *apiError) 
 		return nil, errInvalidParameter("Missing required parameter RefreshToken")
 	}
 	if !s.clientSecretOK(in.ClientSecret) {
-		return nil, errNotAuthorized("Unable to verify client secret for client " + s.ClientID)
+		return nil, errNotAuthorized("Unable to verify client secret for client " + s.clientID)
 	}
 	id, g, e := s.redeem(in.RefreshToken)
 	if e != nil {
@@ -400,7 +400,7 @@ func (s *Server) revokeToken(in *revokeTokenInput) (any, *apiError) {
 		return nil, errInvalidParameter("Missing required parameter Token")
 	}
 	if !s.clientSecretOK(in.ClientSecret) {
-		return nil, &apiError{status: http.StatusBadRequest, typ: "UnauthorizedException", msg: "Client secret is missing or wrong for client " + s.ClientID}
+		return nil, &apiError{status: http.StatusBadRequest, typ: "UnauthorizedException", msg: "Client secret is missing or wrong for client " + s.clientID}
 	}
 	if strings.Count(in.Token, ".") == 2 {
 		return nil, &apiError{status: http.StatusBadRequest, typ: "UnsupportedTokenTypeException", msg: "Only refresh tokens can be revoked"}
@@ -417,22 +417,22 @@ func (s *Server) revokeToken(in *revokeTokenInput) (any, *apiError) {
 // in constant time), or the client has none. The operations that take the
 // secret itself rather than a SECRET_HASH use it.
 func (s *Server) clientSecretOK(got string) bool {
-	return s.ClientSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.ClientSecret)) == 1
+	return s.clientSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.clientSecret)) == 1
 }
 
 // checkSecretHash verifies SECRET_HASH = base64(HMAC-SHA256(secret,
 // username ‖ client ID)) in constant time when the client has a secret. A
 // SECRET_HASH sent to a client without a secret is ignored.
 func (s *Server) checkSecretHash(username, got string) *apiError {
-	if s.ClientSecret == "" {
+	if s.clientSecret == "" {
 		return nil
 	}
-	m := hmac.New(sha256.New, []byte(s.ClientSecret))
+	m := hmac.New(sha256.New, []byte(s.clientSecret))
 	io.WriteString(m, username)
-	io.WriteString(m, s.ClientID)
+	io.WriteString(m, s.clientID)
 	sum, err := base64.StdEncoding.DecodeString(got)
 	if got == "" || err != nil || !hmac.Equal(sum, m.Sum(nil)) {
-		return errNotAuthorized("Unable to verify secret hash for client " + s.ClientID)
+		return errNotAuthorized("Unable to verify secret hash for client " + s.clientID)
 	}
 	return nil
 }

@@ -92,6 +92,10 @@ func WithoutExpiresIn() Option {
 // Server is an in-process Amazon Cognito user pool with a single app client,
 // listening on a loopback address. Create it with [NewServer] and stop it
 // with [Server.Close]. All its methods are safe for concurrent use.
+//
+// The exported fields describe the server for its users, like
+// httptest.Server.URL: the server keeps its own copies, so changing a field
+// changes neither what it serves nor what its methods do.
 type Server struct {
 	// URL is the endpoint, http://127.0.0.1:port, without a trailing slash.
 	URL string
@@ -106,6 +110,10 @@ type Server struct {
 	// Issuer is the iss claim of every token, URL + "/" + UserPoolID; the
 	// OpenID discovery document and the JWKS are served beneath it.
 	Issuer string
+
+	// The private copies of the exported fields, the only ones the
+	// server reads. clientSecret is empty when the client has none.
+	url, userPoolID, clientID, clientSecret, issuer string
 
 	cfg      config
 	poolName string // UserPoolID after "_"
@@ -152,9 +160,9 @@ func NewServer(opts ...Option) *Server {
 		o(&cfg)
 	}
 	s := &Server{
-		UserPoolID:   region + "_" + randomString(9, alnum),
-		ClientID:     randomString(26, lowerAlnum),
-		ClientSecret: cfg.secret,
+		userPoolID:   region + "_" + randomString(9, alnum),
+		clientID:     randomString(26, lowerAlnum),
+		clientSecret: cfg.secret,
 		cfg:          cfg,
 		key:          signingKey(),
 		kid:          base64.RawURLEncoding.EncodeToString(randomBytes(24)),
@@ -168,10 +176,17 @@ func NewServer(opts ...Option) *Server {
 		faults:       make(map[string]fault),
 		delays:       make(map[string]time.Duration),
 	}
-	s.poolName = s.UserPoolID[strings.IndexByte(s.UserPoolID, '_')+1:]
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	s.URL = s.ts.URL
-	s.Issuer = s.URL + "/" + s.UserPoolID
+	s.poolName = s.userPoolID[strings.IndexByte(s.userPoolID, '_')+1:]
+	// Every field the handler reads is set before the server starts
+	// serving; the URL is known from the listener already.
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.url = "http://" + s.ts.Listener.Addr().String()
+	s.issuer = s.url + "/" + s.userPoolID
+	s.ts.Start()
+	if s.ts.URL != s.url {
+		panicf("NewServer: listening on %s, not %s", s.ts.URL, s.url)
+	}
+	s.URL, s.UserPoolID, s.ClientID, s.ClientSecret, s.Issuer = s.url, s.userPoolID, s.clientID, s.clientSecret, s.issuer
 	return s
 }
 
@@ -186,13 +201,13 @@ func (s *Server) Close() {
 }
 
 // Client returns an SDK client aimed at the server: region us-east-1,
-// BaseEndpoint [Server.URL], no credentials (the user-pool sign-in calls need
-// none) and retries turned off with [aws.NopRetryer], so that every fault
+// BaseEndpoint the server's URL (as NewServer set [Server.URL]), no
+// credentials (the user-pool sign-in calls need none) and retries turned off with [aws.NopRetryer], so that every fault
 // injected with [Server.FailNext] reaches the caller as it was sent.
 func (s *Server) Client() *cognitoidentityprovider.Client {
 	return cognitoidentityprovider.New(cognitoidentityprovider.Options{
 		Region:       region,
-		BaseEndpoint: aws.String(s.URL),
+		BaseEndpoint: aws.String(s.url),
 		Retryer:      aws.NopRetryer{},
 		HTTPClient:   s.ts.Client(),
 	})
@@ -333,7 +348,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	wellKnown := "/" + s.UserPoolID + "/.well-known/"
+	wellKnown := "/" + s.userPoolID + "/.well-known/"
 	switch {
 	case r.URL.Path == "/":
 		if r.Method != http.MethodPost {
@@ -492,7 +507,7 @@ func (s *Server) checkClient(clientID string) *apiError {
 	if clientID == "" {
 		return errInvalidParameter("Missing required parameter ClientId")
 	}
-	if clientID != s.ClientID {
+	if clientID != s.clientID {
 		return &apiError{status: http.StatusBadRequest, typ: "ResourceNotFoundException", msg: "User pool client " + clientID + " does not exist."}
 	}
 	return nil
