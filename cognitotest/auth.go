@@ -80,66 +80,111 @@ func (s *Server) initiateAuth(in *initiateAuthInput) (any, *apiError) {
 // unknown user gets a simulated challenge that no answer satisfies, as
 // Cognito does when it prevents user-existence errors.
 func (s *Server) startSRP(params map[string]string) (any, *apiError) {
+	name, a, e := s.srpStartParams(params)
+	if e != nil {
+		return nil, e
+	}
+	c := s.credentialsFor(name)
+	sess, block, e := s.newSRPSession(c, a)
+	if e != nil {
+		return nil, e
+	}
+	return srpChallenge(c, sess, block), nil
+}
+
+// srpStartParams checks the parameters of USER_SRP_AUTH and returns the
+// name typed and the client's public value A.
+func (s *Server) srpStartParams(params map[string]string) (string, *big.Int, *apiError) {
 	name := params["USERNAME"]
 	if name == "" {
-		return nil, errInvalidParameter("Missing required parameter USERNAME")
+		return "", nil, errInvalidParameter("Missing required parameter USERNAME")
 	}
 	if params["SRP_A"] == "" {
-		return nil, errInvalidParameter("Missing required parameter SRP_A")
+		return "", nil, errInvalidParameter("Missing required parameter SRP_A")
 	}
 	if e := s.checkSecretHash(name, params["SECRET_HASH"]); e != nil {
-		return nil, e
+		return "", nil, e
 	}
 	a, err := srp.ParseHex(params["SRP_A"])
 	if err != nil || new(big.Int).Mod(a, srp.N()).Sign() == 0 {
-		return nil, errInvalidParameter("SRP_A is not a valid SRP public value")
+		return "", nil, errInvalidParameter("SRP_A is not a valid SRP public value")
 	}
+	return name, a, nil
+}
 
+// credentials are what a sign-in checks a password against: a user's
+// salt and verifier, or, for a name that is not a user, simulated ones.
+type credentials struct {
+	user     *user  // nil when simulated
+	userID   string // USER_ID_FOR_SRP
+	salt     []byte
+	verifier *big.Int
+}
+
+// credentialsFor returns the credentials of the user that name (a username
+// or an alias) signs in as, or simulated ones when there is no such user.
+func (s *Server) credentialsFor(name string) credentials {
 	s.mu.Lock()
 	u := s.lookupUser(name)
 	s.mu.Unlock()
-
-	sess := &srpSession{user: u, a: a}
-	var salt []byte
-	var verifier *big.Int
 	if u != nil {
-		sess.userID, salt, verifier = u.username, u.salt, u.verifier
-	} else {
-		// A stable salt per name, so that repeated attempts look like those
-		// of a real user, and a verifier nobody knows the password for.
-		m := hmac.New(sha256.New, s.fakeKey)
-		io.WriteString(m, name)
-		sum := m.Sum(nil)
-		sess.userID, salt, verifier = name, sum[:16], new(big.Int).SetBytes(sum[16:])
+		// A user's salt and verifier never change once added.
+		return credentials{user: u, userID: u.username, salt: u.salt, verifier: u.verifier}
 	}
-	srv, err := srp.NewServer(rand.Reader, verifier)
-	if err != nil {
-		return nil, errInternal("generating the SRP challenge failed")
-	}
-	sess.srv = srv
-	block := randomBytes(64)
+	salt, verifier := s.fakeCredentials(name)
+	return credentials{userID: name, salt: salt, verifier: verifier}
+}
 
-	now := s.now()
+// fakeCredentials returns a stable salt for name, so that repeated
+// attempts look like those of a real user, and a verifier nobody knows the
+// password for.
+func (s *Server) fakeCredentials(name string) ([]byte, *big.Int) {
+	m := hmac.New(sha256.New, s.fakeKey)
+	io.WriteString(m, name)
+	sum := m.Sum(nil)
+	return sum[:16], new(big.Int).SetBytes(sum[16:])
+}
+
+// newSRPSession draws the server's ephemeral key pair for c and the
+// client's A, and stores the session under a new random SECRET_BLOCK,
+// which it returns.
+func (s *Server) newSRPSession(c credentials, a *big.Int) (*srpSession, []byte, *apiError) {
+	srv, err := srp.NewServer(rand.Reader, c.verifier)
+	if err != nil {
+		return nil, nil, errInternal("generating the SRP challenge failed")
+	}
+	sess := &srpSession{user: c.user, userID: c.userID, a: a, srv: srv}
+	block := randomBytes(64)
+	s.storeSession(block, sess, s.now())
+	return sess, block, nil
+}
+
+// storeSession keeps sess under block until it expires, dropping the
+// sessions that have expired by now.
+func (s *Server) storeSession(block []byte, sess *srpSession, now time.Time) {
 	sess.expires = now.Add(sessionLifetime)
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for k, old := range s.sessions {
 		if !now.Before(old.expires) {
 			delete(s.sessions, k)
 		}
 	}
 	s.sessions[string(block)] = sess
-	s.mu.Unlock()
+}
 
+// srpChallenge is the PASSWORD_VERIFIER challenge of a new session.
+func srpChallenge(c credentials, sess *srpSession, block []byte) *authOutput {
 	return &authOutput{
 		ChallengeName: "PASSWORD_VERIFIER",
 		ChallengeParameters: map[string]string{
-			"SALT":            hex.EncodeToString(salt),
-			"SRP_B":           srv.PublicHex(),
+			"SALT":            hex.EncodeToString(c.salt),
+			"SRP_B":           sess.srv.PublicHex(),
 			"SECRET_BLOCK":    base64.StdEncoding.EncodeToString(block),
-			"USER_ID_FOR_SRP": sess.userID,
-			"USERNAME":        sess.userID,
+			"USER_ID_FOR_SRP": c.userID,
+			"USERNAME":        c.userID,
 		},
-	}, nil
+	}
 }
 
 type respondInput struct {
