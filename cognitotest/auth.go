@@ -124,6 +124,9 @@ type credentials struct {
 // credentialsFor returns the credentials of the user that name (a username
 // or an alias) signs in as, or simulated ones when there is no such user.
 func (s *Server) credentialsFor(name string) credentials {
+	// The simulated credentials are derived for every name, users
+	// included, so that looking a name up costs the same either way.
+	salt, verifier := s.fakeCredentials(name)
 	s.mu.Lock()
 	u := s.lookupUser(name)
 	s.mu.Unlock()
@@ -131,18 +134,35 @@ func (s *Server) credentialsFor(name string) credentials {
 		// A user's salt and verifier never change once added.
 		return credentials{user: u, userID: u.username, salt: u.salt, verifier: u.verifier}
 	}
-	salt, verifier := s.fakeCredentials(name)
 	return credentials{userID: name, salt: salt, verifier: verifier}
 }
 
-// fakeCredentials returns a stable salt for name, so that repeated
-// attempts look like those of a real user, and a verifier nobody knows the
-// password for.
-func (s *Server) fakeCredentials(name string) ([]byte, *big.Int) {
-	m := hmac.New(sha256.New, s.fakeKey)
-	io.WriteString(m, name)
-	sum := m.Sum(nil)
-	return sum[:16], new(big.Int).SetBytes(sum[16:])
+// fakeCredentials returns the simulated credentials of a name that is not
+// a user: a salt that is the same on every attempt and in any letter case,
+// so that repeated attempts look like those of a real user, and a verifier
+// that nobody knows the password for. The verifier is a number below N of
+// N's size, like a real one, so that the arithmetic on it costs what it
+// costs for a user. Both come from HMAC-SHA256 under the server's fakeKey.
+func (s *Server) fakeCredentials(name string) (salt []byte, verifier *big.Int) {
+	key := nameKey(name)
+	prf := func(label string, i byte) []byte {
+		m := hmac.New(sha256.New, s.fakeKey)
+		io.WriteString(m, label)
+		m.Write([]byte{0, i})
+		io.WriteString(m, key)
+		return m.Sum(nil)
+	}
+	salt = prf("salt", 0)[:16]
+	n := srp.N()
+	// 16 bytes more than N has, so that reducing modulo N leaves no
+	// noticeable bias.
+	want := (n.BitLen()+7)/8 + 16
+	buf := make([]byte, 0, want+sha256.Size)
+	for i := byte(0); len(buf) < want; i++ {
+		buf = append(buf, prf("verifier", i)...)
+	}
+	verifier = new(big.Int).SetBytes(buf)
+	return salt, verifier.Mod(verifier, n)
 }
 
 // newSRPSession draws the server's ephemeral key pair for c and the
@@ -222,14 +242,23 @@ func (s *Server) respondToAuthChallenge(in *respondInput) (any, *apiError) {
 	if e := s.checkSecretHash(username, resp["SECRET_HASH"]); e != nil {
 		return nil, e
 	}
-	if sess == nil || sess.user == nil || !strings.EqualFold(username, sess.userID) || !timestampValid(timestamp, now) {
+	if sess == nil || !strings.EqualFold(username, sess.userID) || !timestampValid(timestamp, now) {
 		return nil, errNotAuthorized(badCredentials)
 	}
-	key, err := sess.srv.Key(sess.a)
-	if err != nil || !srp.VerifySignature(resp["PASSWORD_CLAIM_SIGNATURE"], key, s.poolName, sess.userID, block, timestamp) {
+	// The claim of a simulated session is checked too, and fails: an
+	// unknown user costs what a wrong password costs.
+	if !s.claimValid(sess, resp["PASSWORD_CLAIM_SIGNATURE"], block, timestamp) || sess.user == nil {
 		return nil, errNotAuthorized(badCredentials)
 	}
 	return s.signIn(sess.user, now)
+}
+
+// claimValid reports whether signature is the PASSWORD_CLAIM_SIGNATURE
+// that the session's key gives block and timestamp.
+func (s *Server) claimValid(sess *srpSession, signature string, block []byte, timestamp string) bool {
+	s.checked("srp")
+	key, err := sess.srv.Key(sess.a)
+	return err == nil && srp.VerifySignature(signature, key, s.poolName, sess.userID, block, timestamp)
 }
 
 // takeSession removes and returns the live session of a SECRET_BLOCK: a
@@ -273,20 +302,31 @@ func (s *Server) passwordAuth(params map[string]string) (any, *apiError) {
 	if password == "" {
 		return nil, errInvalidParameter("Missing required parameter PASSWORD")
 	}
-	s.mu.Lock()
-	u := s.lookupUser(name)
-	s.mu.Unlock()
-	if u == nil {
+	c := s.credentialsFor(name)
+	// An unknown name is checked too, against its simulated verifier, and
+	// fails: it costs what a wrong password costs.
+	if !s.passwordMatches(c, password) || c.user == nil {
 		return nil, errNotAuthorized(badCredentials)
 	}
-	// The password is checked by recomputing the verifier: only the
-	// verifier is stored.
-	got := srp.Verifier(new(big.Int).SetBytes(u.salt), s.poolName, u.username, password)
+	return s.signIn(c.user, s.now())
+}
+
+// passwordMatches reports whether password gives c's verifier. It
+// recomputes the verifier, since only the verifier is stored, and
+// compares in constant time.
+func (s *Server) passwordMatches(c credentials, password string) bool {
+	s.checked("password")
+	got := srp.Verifier(new(big.Int).SetBytes(c.salt), s.poolName, c.userID, password)
 	size := (srp.N().BitLen() + 7) / 8
-	if subtle.ConstantTimeCompare(got.FillBytes(make([]byte, size)), u.verifier.FillBytes(make([]byte, size))) != 1 {
-		return nil, errNotAuthorized(badCredentials)
+	return subtle.ConstantTimeCompare(got.FillBytes(make([]byte, size)), c.verifier.FillBytes(make([]byte, size))) == 1
+}
+
+// checked tells the package's tests, through config.checked, that a
+// password check of the kind named ("password" or "srp") ran.
+func (s *Server) checked(kind string) {
+	if s.cfg.checked != nil {
+		s.cfg.checked(kind)
 	}
-	return s.signIn(u, s.now())
 }
 
 // signIn finishes a sign-in whose password has been verified: it answers

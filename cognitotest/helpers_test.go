@@ -61,6 +61,32 @@ func withSalts(salts ...[]byte) Option {
 	}
 }
 
+// checkCounter counts the password checks of a server, by kind.
+type checkCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// option makes the server report its password checks to c.
+func (c *checkCounter) option() Option {
+	return func(cfg *config) {
+		cfg.checked = func(kind string) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.counts[kind]++
+		}
+	}
+}
+
+// take returns the counts so far and starts again from zero.
+func (c *checkCounter) take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	counts := c.counts
+	c.counts = map[string]int{}
+	return counts
+}
+
 // secretHash is the SECRET_HASH a client computes.
 func secretHash(s *Server, username string) string {
 	m := hmac.New(sha256.New, []byte(s.ClientSecret))

@@ -44,6 +44,10 @@ type config struct {
 	// salt, when set, replaces the random 16-byte salt of AddUser; the
 	// package's own tests use it to force salts with awkward first bytes.
 	salt func() []byte
+	// checked, when set, is called at every password check, with
+	// "password" (USER_PASSWORD_AUTH) or "srp" (a PASSWORD_VERIFIER
+	// answer); the package's own tests count the checks with it.
+	checked func(kind string)
 }
 
 // Option configures a [Server] made by [NewServer].
@@ -120,7 +124,7 @@ type Server struct {
 	ts       *httptest.Server
 	key      *rsa.PrivateKey
 	kid      string
-	// fakeKey keys the simulated salts handed out for unknown users.
+	// fakeKey keys the simulated salts and verifiers of unknown users.
 	fakeKey   []byte
 	closed    chan struct{}
 	closeOnce sync.Once
