@@ -30,13 +30,18 @@ const (
 )
 
 // srpSession is one PASSWORD_VERIFIER challenge waiting for its answer,
-// keyed by its SECRET_BLOCK.
+// kept in the Server's sessionStore under its SECRET_BLOCK.
 type srpSession struct {
 	user    *user // nil for an unknown user: the challenge is simulated
 	userID  string
 	a       *big.Int
 	srv     *srp.Server
 	expires time.Time
+	// Kept by the sessionStore: the decoded SECRET_BLOCK, the order of
+	// insertion, and the index in the expiry heap.
+	block string
+	seq   uint64
+	index int
 }
 
 // authOutput is the response of InitiateAuth and RespondToAuthChallenge:
@@ -179,18 +184,13 @@ func (s *Server) newSRPSession(c credentials, a *big.Int) (*srpSession, []byte, 
 	return sess, block, nil
 }
 
-// storeSession keeps sess under block until it expires, dropping the
-// sessions that have expired by now.
+// storeSession keeps sess under block for sessionLifetime from now. When
+// the pending sessions are at their cap, the oldest is evicted.
 func (s *Server) storeSession(block []byte, sess *srpSession, now time.Time) {
 	sess.expires = now.Add(sessionLifetime)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k, old := range s.sessions {
-		if !now.Before(old.expires) {
-			delete(s.sessions, k)
-		}
-	}
-	s.sessions[string(block)] = sess
+	s.sessions.add(string(block), sess, now)
 }
 
 // srpChallenge is the PASSWORD_VERIFIER challenge of a new session.
@@ -263,18 +263,11 @@ func (s *Server) claimValid(sess *srpSession, signature string, block []byte, ti
 
 // takeSession removes and returns the live session of a SECRET_BLOCK: a
 // block can be answered once, whatever the outcome.
+// An evicted session is gone, as an expired one is.
 func (s *Server) takeSession(block []byte, now time.Time) *srpSession {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[string(block)]
-	if !ok {
-		return nil
-	}
-	delete(s.sessions, string(block))
-	if !now.Before(sess.expires) {
-		return nil
-	}
-	return sess
+	return s.sessions.take(string(block), now)
 }
 
 // timestampValid reports whether ts is written exactly as Cognito's clients

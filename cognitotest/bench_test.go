@@ -91,3 +91,25 @@ func BenchmarkSRPKnownUserWrongPassword(b *testing.B) {
 func BenchmarkSRPUnknownUser(b *testing.B) {
 	benchmarkSRP(b, "mallory")
 }
+
+// BenchmarkStoreSessionWith10000Pending stores PASSWORD_VERIFIER sessions
+// into a server that already holds 10 000 live ones, the most it keeps.
+func BenchmarkStoreSessionWith10000Pending(b *testing.B) {
+	s := newTestServer(b)
+	now := time.Now()
+	var block [8]byte
+	next := func() []byte {
+		for i := range block {
+			if block[i]++; block[i] != 0 {
+				break
+			}
+		}
+		return block[:]
+	}
+	for range 10_000 {
+		s.storeSession(next(), &srpSession{}, now)
+	}
+	for b.Loop() {
+		s.storeSession(next(), &srpSession{}, now)
+	}
+}

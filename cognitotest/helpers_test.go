@@ -61,6 +61,19 @@ func withSalts(salts ...[]byte) Option {
 	}
 }
 
+// withMaxSessions caps the pending PASSWORD_VERIFIER sessions at n.
+func withMaxSessions(n int) Option {
+	return func(c *config) { c.maxSessions = n }
+}
+
+// pendingSessions reports how many PASSWORD_VERIFIER sessions the server
+// holds.
+func pendingSessions(s *Server) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions.len()
+}
+
 // checkCounter counts the password checks of a server, by kind.
 type checkCounter struct {
 	mu     sync.Mutex

@@ -48,6 +48,9 @@ type config struct {
 	// "password" (USER_PASSWORD_AUTH) or "srp" (a PASSWORD_VERIFIER
 	// answer); the package's own tests count the checks with it.
 	checked func(kind string)
+	// maxSessions caps the pending PASSWORD_VERIFIER sessions
+	// (defaultMaxSessions); the package's own tests lower it.
+	maxSessions int
 }
 
 // Option configures a [Server] made by [NewServer].
@@ -132,7 +135,7 @@ type Server struct {
 	mu       sync.Mutex
 	users    map[string]*user         // by Cognito username
 	aliases  map[string]string        // sign-in alias → Cognito username
-	sessions map[string]*srpSession   // by decoded SECRET_BLOCK
+	sessions sessionStore             // pending PASSWORD_VERIFIER sessions
 	grants   map[string]*refreshGrant // by refresh token
 	calls    map[string]int
 	faults   map[string]fault
@@ -156,7 +159,7 @@ type user struct {
 // NewServer starts a user pool on a random loopback port. Close it when done,
 // typically with t.Cleanup(s.Close).
 func NewServer(opts ...Option) *Server {
-	cfg := config{lifetime: defaultLifetime, now: time.Now}
+	cfg := config{lifetime: defaultLifetime, now: time.Now, maxSessions: defaultMaxSessions}
 	for _, o := range opts {
 		if o == nil {
 			panicf("NewServer: nil Option")
@@ -174,7 +177,7 @@ func NewServer(opts ...Option) *Server {
 		closed:       make(chan struct{}),
 		users:        make(map[string]*user),
 		aliases:      make(map[string]string),
-		sessions:     make(map[string]*srpSession),
+		sessions:     newSessionStore(cfg.maxSessions),
 		grants:       make(map[string]*refreshGrant),
 		calls:        make(map[string]int),
 		faults:       make(map[string]fault),
