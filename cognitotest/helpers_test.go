@@ -71,7 +71,7 @@ func withMaxSessions(n int) Option {
 func pendingSessions(s *Server) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sessions.len()
+	return len(s.sessions.queue)
 }
 
 // checkCounter counts the password checks of a server, by kind.

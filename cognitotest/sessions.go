@@ -26,10 +26,6 @@ func newSessionStore(maxSessions int) sessionStore {
 	return sessionStore{max: maxSessions, byBlock: make(map[string]*srpSession)}
 }
 
-// len reports how many sessions the store holds, expired ones not yet
-// dropped included.
-func (st *sessionStore) len() int { return len(st.queue) }
-
 // add keeps sess under block until sess.expires. It first drops the
 // sessions expired by now and, when the store is still full, evicts those
 // closest to expiry, which are the oldest ones unless the clock went back:

@@ -74,7 +74,7 @@ func TestSessionStore(t *testing.T) {
 	var order []string             // blocks by insertion, for the oldest
 	check := func() {
 		t.Helper()
-		require.Equal(t, len(want), st.len())
+		require.Equal(t, len(want), len(st.queue))
 		require.Equal(t, len(want), len(st.byBlock))
 		for i, sess := range st.queue {
 			require.Equal(t, i, sess.index)
