@@ -261,9 +261,9 @@ func (s *Server) claimValid(sess *srpSession, signature string, block []byte, ti
 	return err == nil && srp.VerifySignature(signature, key, s.poolName, sess.userID, block, timestamp)
 }
 
-// takeSession removes and returns the live session of a SECRET_BLOCK: a
-// block can be answered once, whatever the outcome.
-// An evicted session is gone, as an expired one is.
+// takeSession removes and returns the live session of a SECRET_BLOCK, or
+// nil when there is none (never stored, answered, or evicted) or it has
+// expired: a block can be answered once, whatever the outcome.
 func (s *Server) takeSession(block []byte, now time.Time) *srpSession {
 	s.mu.Lock()
 	defer s.mu.Unlock()
