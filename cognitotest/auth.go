@@ -30,13 +30,18 @@ const (
 )
 
 // srpSession is one PASSWORD_VERIFIER challenge waiting for its answer,
-// keyed by its SECRET_BLOCK.
+// kept in the Server's sessionStore under its SECRET_BLOCK.
 type srpSession struct {
 	user    *user // nil for an unknown user: the challenge is simulated
 	userID  string
 	a       *big.Int
 	srv     *srp.Server
 	expires time.Time
+	// Kept by the sessionStore: the decoded SECRET_BLOCK, the order of
+	// insertion, and the index in the expiry heap.
+	block string
+	seq   uint64
+	index int
 }
 
 // authOutput is the response of InitiateAuth and RespondToAuthChallenge:
@@ -50,22 +55,15 @@ type authOutput struct {
 }
 
 type initiateAuthInput struct {
+	appClient
 	AuthFlow       string
-	ClientID       string `json:"ClientId"`
 	AuthParameters map[string]string
 }
 
 // authFlowPattern is the shape of an AuthFlow value, safe to echo back.
 var authFlowPattern = regexp.MustCompile(`^[A-Z_]{1,40}$`)
 
-func (s *Server) initiateAuth(body []byte) (any, *apiError) {
-	var in initiateAuthInput
-	if e := decodeInput(body, &in); e != nil {
-		return nil, e
-	}
-	if e := s.checkClient(in.ClientID); e != nil {
-		return nil, e
-	}
+func (s *Server) initiateAuth(in *initiateAuthInput) (any, *apiError) {
 	switch in.AuthFlow {
 	case "USER_SRP_AUTH":
 		return s.startSRP(in.AuthParameters)
@@ -87,83 +85,136 @@ func (s *Server) initiateAuth(body []byte) (any, *apiError) {
 // unknown user gets a simulated challenge that no answer satisfies, as
 // Cognito does when it prevents user-existence errors.
 func (s *Server) startSRP(params map[string]string) (any, *apiError) {
+	name, a, e := s.srpStartParams(params)
+	if e != nil {
+		return nil, e
+	}
+	c := s.credentialsFor(name)
+	sess, block, e := s.newSRPSession(c, a)
+	if e != nil {
+		return nil, e
+	}
+	return srpChallenge(c, sess, block), nil
+}
+
+// srpStartParams checks the parameters of USER_SRP_AUTH and returns the
+// name typed and the client's public value A.
+func (s *Server) srpStartParams(params map[string]string) (string, *big.Int, *apiError) {
 	name := params["USERNAME"]
 	if name == "" {
-		return nil, errInvalidParameter("Missing required parameter USERNAME")
+		return "", nil, errInvalidParameter("Missing required parameter USERNAME")
 	}
 	if params["SRP_A"] == "" {
-		return nil, errInvalidParameter("Missing required parameter SRP_A")
+		return "", nil, errInvalidParameter("Missing required parameter SRP_A")
 	}
 	if e := s.checkSecretHash(name, params["SECRET_HASH"]); e != nil {
-		return nil, e
+		return "", nil, e
 	}
 	a, err := srp.ParseHex(params["SRP_A"])
 	if err != nil || new(big.Int).Mod(a, srp.N()).Sign() == 0 {
-		return nil, errInvalidParameter("SRP_A is not a valid SRP public value")
+		return "", nil, errInvalidParameter("SRP_A is not a valid SRP public value")
 	}
+	return name, a, nil
+}
 
+// credentials are what a sign-in checks a password against: a user's
+// salt and verifier, or, for a name that is not a user, simulated ones.
+type credentials struct {
+	user     *user  // nil when simulated
+	userID   string // USER_ID_FOR_SRP
+	salt     []byte
+	verifier *big.Int
+}
+
+// credentialsFor returns the credentials of the user that name (a username
+// or an alias) signs in as, or simulated ones when there is no such user.
+func (s *Server) credentialsFor(name string) credentials {
+	// The simulated credentials are derived for every name, users
+	// included, so that looking a name up costs the same either way.
+	salt, verifier := s.fakeCredentials(name)
 	s.mu.Lock()
 	u := s.lookupUser(name)
 	s.mu.Unlock()
-
-	sess := &srpSession{user: u, a: a}
-	var salt []byte
-	var verifier *big.Int
 	if u != nil {
-		sess.userID, salt, verifier = u.username, u.salt, u.verifier
-	} else {
-		// A stable salt per name, so that repeated attempts look like those
-		// of a real user, and a verifier nobody knows the password for.
-		m := hmac.New(sha256.New, s.fakeKey)
-		io.WriteString(m, name)
-		sum := m.Sum(nil)
-		sess.userID, salt, verifier = name, sum[:16], new(big.Int).SetBytes(sum[16:])
+		// A user's salt and verifier never change once added.
+		return credentials{user: u, userID: u.username, salt: u.salt, verifier: u.verifier}
 	}
-	srv, err := srp.NewServer(rand.Reader, verifier)
-	if err != nil {
-		return nil, errInternal("generating the SRP challenge failed")
-	}
-	sess.srv = srv
-	block := randomBytes(64)
+	return credentials{userID: name, salt: salt, verifier: verifier}
+}
 
-	now := s.now()
+// fakeCredentials returns the simulated credentials of a name that is not
+// a user: a salt that is the same on every attempt and in any letter case,
+// so that repeated attempts look like those of a real user, and a verifier
+// that nobody knows the password for. The verifier is a number below N of
+// N's size, like a real one, so that the arithmetic on it costs what it
+// costs for a user. Both come from HMAC-SHA256 under the server's fakeKey.
+func (s *Server) fakeCredentials(name string) (salt []byte, verifier *big.Int) {
+	key := nameKey(name)
+	prf := func(label string, i byte) []byte {
+		m := hmac.New(sha256.New, s.fakeKey)
+		io.WriteString(m, label)
+		m.Write([]byte{0, i})
+		io.WriteString(m, key)
+		return m.Sum(nil)
+	}
+	salt = prf("salt", 0)[:16]
+	n := srp.N()
+	// 16 bytes more than N has, so that reducing modulo N leaves no
+	// noticeable bias.
+	want := (n.BitLen()+7)/8 + 16
+	buf := make([]byte, 0, want+sha256.Size)
+	for i := byte(0); len(buf) < want; i++ {
+		buf = append(buf, prf("verifier", i)...)
+	}
+	verifier = new(big.Int).SetBytes(buf)
+	return salt, verifier.Mod(verifier, n)
+}
+
+// newSRPSession draws the server's ephemeral key pair for c and the
+// client's A, and stores the session under a new random SECRET_BLOCK,
+// which it returns.
+func (s *Server) newSRPSession(c credentials, a *big.Int) (*srpSession, []byte, *apiError) {
+	srv, err := srp.NewServer(rand.Reader, c.verifier)
+	if err != nil {
+		return nil, nil, errInternal("generating the SRP challenge failed")
+	}
+	sess := &srpSession{user: c.user, userID: c.userID, a: a, srv: srv}
+	block := randomBytes(64)
+	s.storeSession(block, sess, s.now())
+	return sess, block, nil
+}
+
+// storeSession keeps sess under block for sessionLifetime from now. When
+// the pending sessions are at their cap, the oldest is evicted.
+func (s *Server) storeSession(block []byte, sess *srpSession, now time.Time) {
 	sess.expires = now.Add(sessionLifetime)
 	s.mu.Lock()
-	for k, old := range s.sessions {
-		if !now.Before(old.expires) {
-			delete(s.sessions, k)
-		}
-	}
-	s.sessions[string(block)] = sess
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	s.sessions.add(string(block), sess, now)
+}
 
+// srpChallenge is the PASSWORD_VERIFIER challenge of a new session.
+func srpChallenge(c credentials, sess *srpSession, block []byte) *authOutput {
 	return &authOutput{
 		ChallengeName: "PASSWORD_VERIFIER",
 		ChallengeParameters: map[string]string{
-			"SALT":            hex.EncodeToString(salt),
-			"SRP_B":           srv.PublicHex(),
+			"SALT":            hex.EncodeToString(c.salt),
+			"SRP_B":           sess.srv.PublicHex(),
 			"SECRET_BLOCK":    base64.StdEncoding.EncodeToString(block),
-			"USER_ID_FOR_SRP": sess.userID,
-			"USERNAME":        sess.userID,
+			"USER_ID_FOR_SRP": c.userID,
+			"USERNAME":        c.userID,
 		},
-	}, nil
+	}
 }
 
 type respondInput struct {
+	appClient
 	ChallengeName      string
-	ClientID           string `json:"ClientId"`
 	ChallengeResponses map[string]string
 	Session            string
 }
 
-func (s *Server) respondToAuthChallenge(body []byte) (any, *apiError) {
-	var in respondInput
-	if e := decodeInput(body, &in); e != nil {
-		return nil, e
-	}
-	if e := s.checkClient(in.ClientID); e != nil {
-		return nil, e
-	}
+func (s *Server) respondToAuthChallenge(in *respondInput) (any, *apiError) {
 	switch in.ChallengeName {
 	case "PASSWORD_VERIFIER":
 	case "":
@@ -191,30 +242,32 @@ func (s *Server) respondToAuthChallenge(body []byte) (any, *apiError) {
 	if e := s.checkSecretHash(username, resp["SECRET_HASH"]); e != nil {
 		return nil, e
 	}
-	if sess == nil || sess.user == nil || !strings.EqualFold(username, sess.userID) || !timestampValid(timestamp, now) {
+	if sess == nil || !strings.EqualFold(username, sess.userID) || !timestampValid(timestamp, now) {
 		return nil, errNotAuthorized(badCredentials)
 	}
-	key, err := sess.srv.Key(sess.a)
-	if err != nil || !srp.VerifySignature(resp["PASSWORD_CLAIM_SIGNATURE"], key, s.poolName, sess.userID, block, timestamp) {
+	// The claim of a simulated session is checked too, and fails: an
+	// unknown user costs what a wrong password costs.
+	if !s.claimValid(sess, resp["PASSWORD_CLAIM_SIGNATURE"], block, timestamp) || sess.user == nil {
 		return nil, errNotAuthorized(badCredentials)
 	}
 	return s.signIn(sess.user, now)
 }
 
-// takeSession removes and returns the live session of a SECRET_BLOCK: a
-// block can be answered once, whatever the outcome.
+// claimValid reports whether signature is the PASSWORD_CLAIM_SIGNATURE
+// that the session's key gives block and timestamp.
+func (s *Server) claimValid(sess *srpSession, signature string, block []byte, timestamp string) bool {
+	s.checked("srp")
+	key, err := sess.srv.Key(sess.a)
+	return err == nil && srp.VerifySignature(signature, key, s.poolName, sess.userID, block, timestamp)
+}
+
+// takeSession removes and returns the live session of a SECRET_BLOCK, or
+// nil when there is none (never stored, answered, or evicted) or it has
+// expired: a block can be answered once, whatever the outcome.
 func (s *Server) takeSession(block []byte, now time.Time) *srpSession {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[string(block)]
-	if !ok {
-		return nil
-	}
-	delete(s.sessions, string(block))
-	if !now.Before(sess.expires) {
-		return nil
-	}
-	return sess
+	return s.sessions.take(string(block), now)
 }
 
 // timestampValid reports whether ts is written exactly as Cognito's clients
@@ -242,20 +295,31 @@ func (s *Server) passwordAuth(params map[string]string) (any, *apiError) {
 	if password == "" {
 		return nil, errInvalidParameter("Missing required parameter PASSWORD")
 	}
-	s.mu.Lock()
-	u := s.lookupUser(name)
-	s.mu.Unlock()
-	if u == nil {
+	c := s.credentialsFor(name)
+	// An unknown name is checked too, against its simulated verifier, and
+	// fails: it costs what a wrong password costs.
+	if !s.passwordMatches(c, password) || c.user == nil {
 		return nil, errNotAuthorized(badCredentials)
 	}
-	// The password is checked by recomputing the verifier: only the
-	// verifier is stored.
-	got := srp.Verifier(new(big.Int).SetBytes(u.salt), s.poolName, u.username, password)
+	return s.signIn(c.user, s.now())
+}
+
+// passwordMatches reports whether password gives c's verifier. It
+// recomputes the verifier, since only the verifier is stored, and
+// compares in constant time.
+func (s *Server) passwordMatches(c credentials, password string) bool {
+	s.checked("password")
+	got := srp.Verifier(new(big.Int).SetBytes(c.salt), s.poolName, c.userID, password)
 	size := (srp.N().BitLen() + 7) / 8
-	if subtle.ConstantTimeCompare(got.FillBytes(make([]byte, size)), u.verifier.FillBytes(make([]byte, size))) != 1 {
-		return nil, errNotAuthorized(badCredentials)
+	return subtle.ConstantTimeCompare(got.FillBytes(make([]byte, size)), c.verifier.FillBytes(make([]byte, size))) == 1
+}
+
+// checked tells the package's tests, through config.checked, that a
+// password check of the kind named ("password" or "srp") ran.
+func (s *Server) checked(kind string) {
+	if s.cfg.checked != nil {
+		s.cfg.checked(kind)
 	}
-	return s.signIn(u, s.now())
 }
 
 // signIn finishes a sign-in whose password has been verified: it answers
@@ -278,7 +342,7 @@ func (s *Server) signIn(u *user, now time.Time) (any, *apiError) {
 
 	g := &refreshGrant{
 		username:   u.username,
-		clientID:   s.ClientID,
+		clientID:   s.clientID,
 		authTime:   now,
 		originJTI:  newUUID(),
 		eventID:    newUUID(),
@@ -330,7 +394,7 @@ func (s *Server) refresh(params map[string]string) (any, *apiError) {
 	if token == "" {
 		return nil, errInvalidParameter("Missing required parameter REFRESH_TOKEN")
 	}
-	if s.ClientSecret != "" && params["SECRET_HASH"] == "" {
+	if s.clientSecret != "" && params["SECRET_HASH"] == "" {
 		// Checked before the token, so that a caller without the secret
 		// learns nothing about it.
 		return nil, s.checkSecretHash("", "")
@@ -364,7 +428,7 @@ func (s *Server) redeem(token string) (identity, *refreshGrant, *apiError) {
 		revoked = g.revoked || g.generation != u.generation
 	}
 	s.mu.Unlock()
-	if g == nil || g.clientID != s.ClientID {
+	if g == nil || g.clientID != s.clientID {
 		return identity{}, nil, errNotAuthorized("Invalid Refresh Token")
 	}
 	if revoked {
@@ -374,7 +438,7 @@ func (s *Server) redeem(token string) (identity, *refreshGrant, *apiError) {
 }
 
 type getTokensInput struct {
-	ClientID     string `json:"ClientId"`
+	appClient
 	RefreshToken string
 	ClientSecret string
 }
@@ -383,19 +447,12 @@ type getTokensInput struct {
 // Amplify JS v6 uses: REFRESH_TOKEN_AUTH by another name, with the client
 // secret itself instead of a SECRET_HASH. Refresh-token rotation is off, so
 // no new refresh token comes back.
-func (s *Server) getTokensFromRefreshToken(body []byte) (any, *apiError) {
-	var in getTokensInput
-	if e := decodeInput(body, &in); e != nil {
-		return nil, e
-	}
-	if e := s.checkClient(in.ClientID); e != nil {
-		return nil, e
-	}
+func (s *Server) getTokensFromRefreshToken(in *getTokensInput) (any, *apiError) {
 	if in.RefreshToken == "" {
 		return nil, errInvalidParameter("Missing required parameter RefreshToken")
 	}
 	if !s.clientSecretOK(in.ClientSecret) {
-		return nil, errNotAuthorized("Unable to verify client secret for client " + s.ClientID)
+		return nil, errNotAuthorized("Unable to verify client secret for client " + s.clientID)
 	}
 	id, g, e := s.redeem(in.RefreshToken)
 	if e != nil {
@@ -409,26 +466,19 @@ func (s *Server) getTokensFromRefreshToken(body []byte) (any, *apiError) {
 }
 
 type revokeTokenInput struct {
-	ClientID     string `json:"ClientId"`
+	appClient
 	Token        string
 	ClientSecret string
 }
 
 // revokeToken answers RevokeToken: the refresh token stops working. As in
 // RFC 7009, a token the server does not know is not an error.
-func (s *Server) revokeToken(body []byte) (any, *apiError) {
-	var in revokeTokenInput
-	if e := decodeInput(body, &in); e != nil {
-		return nil, e
-	}
-	if e := s.checkClient(in.ClientID); e != nil {
-		return nil, e
-	}
+func (s *Server) revokeToken(in *revokeTokenInput) (any, *apiError) {
 	if in.Token == "" {
 		return nil, errInvalidParameter("Missing required parameter Token")
 	}
 	if !s.clientSecretOK(in.ClientSecret) {
-		return nil, &apiError{status: http.StatusBadRequest, typ: "UnauthorizedException", msg: "Client secret is missing or wrong for client " + s.ClientID}
+		return nil, &apiError{status: http.StatusBadRequest, typ: "UnauthorizedException", msg: "Client secret is missing or wrong for client " + s.clientID}
 	}
 	if strings.Count(in.Token, ".") == 2 {
 		return nil, &apiError{status: http.StatusBadRequest, typ: "UnsupportedTokenTypeException", msg: "Only refresh tokens can be revoked"}
@@ -445,22 +495,22 @@ func (s *Server) revokeToken(body []byte) (any, *apiError) {
 // in constant time), or the client has none. The operations that take the
 // secret itself rather than a SECRET_HASH use it.
 func (s *Server) clientSecretOK(got string) bool {
-	return s.ClientSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.ClientSecret)) == 1
+	return s.clientSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.clientSecret)) == 1
 }
 
 // checkSecretHash verifies SECRET_HASH = base64(HMAC-SHA256(secret,
 // username ‖ client ID)) in constant time when the client has a secret. A
 // SECRET_HASH sent to a client without a secret is ignored.
 func (s *Server) checkSecretHash(username, got string) *apiError {
-	if s.ClientSecret == "" {
+	if s.clientSecret == "" {
 		return nil
 	}
-	m := hmac.New(sha256.New, []byte(s.ClientSecret))
+	m := hmac.New(sha256.New, []byte(s.clientSecret))
 	io.WriteString(m, username)
-	io.WriteString(m, s.ClientID)
+	io.WriteString(m, s.clientID)
 	sum, err := base64.StdEncoding.DecodeString(got)
 	if got == "" || err != nil || !hmac.Equal(sum, m.Sum(nil)) {
-		return errNotAuthorized("Unable to verify secret hash for client " + s.ClientID)
+		return errNotAuthorized("Unable to verify secret hash for client " + s.clientID)
 	}
 	return nil
 }

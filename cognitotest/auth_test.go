@@ -90,6 +90,40 @@ func TestSRPUnknownUser(t *testing.T) {
 
 	_, err = srpSignIn(t, s, "nobody", "anything")
 	requireNotAuthorized(t, err, badCreds)
+
+	// Like a user's name, an unknown one has the same salt in any case.
+	_, ch3, err := srpStart(t, s, "NoBody")
+	require.NoError(t, err)
+	assert.Equal(t, "NoBody", ch3.ChallengeParameters["USER_ID_FOR_SRP"])
+	assert.Equal(t, ch1.ChallengeParameters["SALT"], ch3.ChallengeParameters["SALT"])
+}
+
+// Unknown users and aliases must not answer faster than known users with a
+// wrong password: that would tell which users exist. So every failed
+// sign-in runs the same password check, against simulated credentials for
+// an unknown name. (BenchmarkPasswordAuth* and BenchmarkSRP* measure it.)
+func TestUnknownUsersArePasswordChecked(t *testing.T) {
+	var checks checkCounter
+	s := newTestServer(t, checks.option())
+	s.AddUser("alice", "pw")
+	s.AddAlias("alice", "alice@example.com")
+
+	for _, typed := range []string{"alice", "ALICE@example.com", "bob", "bob@example.com"} {
+		checks.take()
+		_, err := passwordSignIn(s, typed, "wrong")
+		requireNotAuthorized(t, err, badCreds)
+		assert.Equal(t, map[string]int{"password": 1}, checks.take(), "USER_PASSWORD_AUTH as %s", typed)
+
+		_, err = srpSignIn(t, s, typed, "wrong")
+		requireNotAuthorized(t, err, badCreds)
+		assert.Equal(t, map[string]int{"srp": 1}, checks.take(), "USER_SRP_AUTH as %s", typed)
+	}
+
+	// The simulated verifier is as large as a real one, so that the
+	// arithmetic on it takes as long.
+	_, v := s.fakeCredentials("bob")
+	assert.Greater(t, v.BitLen(), srp.N().BitLen()-64)
+	assert.Negative(t, v.Cmp(srp.N()))
 }
 
 func TestSRPSecretBlockIsSingleUse(t *testing.T) {

@@ -37,8 +37,9 @@
 //
 //   - InitiateAuth with USER_SRP_AUTH (a genuine SRP-6a server: salts and
 //     verifiers per user, PASSWORD_VERIFIER sessions that are single use and
-//     expire after three minutes, TIMESTAMP checked for its exact format and
-//     a five-minute window), USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH (or
+//     expire after three minutes, at most 10 000 of them pending (a new one
+//     then evicts the oldest), TIMESTAMP checked for its exact format and a
+//     five-minute window), USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH (or
 //     REFRESH_TOKEN). A refresh returns no new refresh token, as Cognito.
 //   - RespondToAuthChallenge for PASSWORD_VERIFIER.
 //   - GetTokensFromRefreshToken, the renewal Amplify JS v6 uses (with the
@@ -48,7 +49,9 @@
 //
 // Failed sign-ins, unknown users included, answer NotAuthorizedException
 // "Incorrect username or password.", as a pool that prevents user-existence
-// errors does. With [WithClientSecret] every call needs the right
+// errors does; an unknown name gets a simulated SRP challenge, and costs
+// the same password check as a wrong password, so that neither the answer
+// nor its timing tells which users exist. With [WithClientSecret] every call needs the right
 // SECRET_HASH (over the name typed at sign-in, the Cognito username when
 // answering the challenge or refreshing). As in pools created today,
 // usernames and aliases are not case sensitive: any letter case signs in,

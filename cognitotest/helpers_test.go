@@ -61,6 +61,45 @@ func withSalts(salts ...[]byte) Option {
 	}
 }
 
+// withMaxSessions caps the pending PASSWORD_VERIFIER sessions at n.
+func withMaxSessions(n int) Option {
+	return func(c *config) { c.maxSessions = n }
+}
+
+// pendingSessions reports how many PASSWORD_VERIFIER sessions the server
+// holds.
+func pendingSessions(s *Server) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions.queue)
+}
+
+// checkCounter counts the password checks of a server, by kind.
+type checkCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// option makes the server report its password checks to c.
+func (c *checkCounter) option() Option {
+	return func(cfg *config) {
+		cfg.checked = func(kind string) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.counts[kind]++
+		}
+	}
+}
+
+// take returns the counts so far and starts again from zero.
+func (c *checkCounter) take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	counts := c.counts
+	c.counts = map[string]int{}
+	return counts
+}
+
 // secretHash is the SECRET_HASH a client computes.
 func secretHash(s *Server, username string) string {
 	m := hmac.New(sha256.New, []byte(s.ClientSecret))

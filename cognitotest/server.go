@@ -44,6 +44,13 @@ type config struct {
 	// salt, when set, replaces the random 16-byte salt of AddUser; the
 	// package's own tests use it to force salts with awkward first bytes.
 	salt func() []byte
+	// checked, when set, is called at every password check, with
+	// "password" (USER_PASSWORD_AUTH) or "srp" (a PASSWORD_VERIFIER
+	// answer); the package's own tests count the checks with it.
+	checked func(kind string)
+	// maxSessions caps the pending PASSWORD_VERIFIER sessions
+	// (defaultMaxSessions); the package's own tests lower it.
+	maxSessions int
 }
 
 // Option configures a [Server] made by [NewServer].
@@ -92,6 +99,10 @@ func WithoutExpiresIn() Option {
 // Server is an in-process Amazon Cognito user pool with a single app client,
 // listening on a loopback address. Create it with [NewServer] and stop it
 // with [Server.Close]. All its methods are safe for concurrent use.
+//
+// The exported fields describe the server for its users, like
+// httptest.Server.URL: the server keeps its own copies, so changing a field
+// changes neither what it serves nor what its methods do.
 type Server struct {
 	// URL is the endpoint, http://127.0.0.1:port, without a trailing slash.
 	URL string
@@ -107,12 +118,16 @@ type Server struct {
 	// OpenID discovery document and the JWKS are served beneath it.
 	Issuer string
 
+	// The private copies of the exported fields, the only ones the
+	// server reads. clientSecret is empty when the client has none.
+	url, userPoolID, clientID, clientSecret, issuer string
+
 	cfg      config
 	poolName string // UserPoolID after "_"
 	ts       *httptest.Server
 	key      *rsa.PrivateKey
 	kid      string
-	// fakeKey keys the simulated salts handed out for unknown users.
+	// fakeKey keys the simulated salts and verifiers of unknown users.
 	fakeKey   []byte
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -120,7 +135,7 @@ type Server struct {
 	mu       sync.Mutex
 	users    map[string]*user         // by Cognito username
 	aliases  map[string]string        // sign-in alias → Cognito username
-	sessions map[string]*srpSession   // by decoded SECRET_BLOCK
+	sessions sessionStore             // pending PASSWORD_VERIFIER sessions
 	grants   map[string]*refreshGrant // by refresh token
 	calls    map[string]int
 	faults   map[string]fault
@@ -144,7 +159,7 @@ type user struct {
 // NewServer starts a user pool on a random loopback port. Close it when done,
 // typically with t.Cleanup(s.Close).
 func NewServer(opts ...Option) *Server {
-	cfg := config{lifetime: defaultLifetime, now: time.Now}
+	cfg := config{lifetime: defaultLifetime, now: time.Now, maxSessions: defaultMaxSessions}
 	for _, o := range opts {
 		if o == nil {
 			panicf("NewServer: nil Option")
@@ -152,9 +167,9 @@ func NewServer(opts ...Option) *Server {
 		o(&cfg)
 	}
 	s := &Server{
-		UserPoolID:   region + "_" + randomString(9, alnum),
-		ClientID:     randomString(26, lowerAlnum),
-		ClientSecret: cfg.secret,
+		userPoolID:   region + "_" + randomString(9, alnum),
+		clientID:     randomString(26, lowerAlnum),
+		clientSecret: cfg.secret,
 		cfg:          cfg,
 		key:          signingKey(),
 		kid:          base64.RawURLEncoding.EncodeToString(randomBytes(24)),
@@ -162,16 +177,23 @@ func NewServer(opts ...Option) *Server {
 		closed:       make(chan struct{}),
 		users:        make(map[string]*user),
 		aliases:      make(map[string]string),
-		sessions:     make(map[string]*srpSession),
+		sessions:     newSessionStore(cfg.maxSessions),
 		grants:       make(map[string]*refreshGrant),
 		calls:        make(map[string]int),
 		faults:       make(map[string]fault),
 		delays:       make(map[string]time.Duration),
 	}
-	s.poolName = s.UserPoolID[strings.IndexByte(s.UserPoolID, '_')+1:]
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	s.URL = s.ts.URL
-	s.Issuer = s.URL + "/" + s.UserPoolID
+	s.poolName = s.userPoolID[strings.IndexByte(s.userPoolID, '_')+1:]
+	// Every field the handler reads is set before the server starts
+	// serving; the URL is known from the listener already.
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.url = "http://" + s.ts.Listener.Addr().String()
+	s.issuer = s.url + "/" + s.userPoolID
+	s.ts.Start()
+	if s.ts.URL != s.url {
+		panicf("NewServer: listening on %s, not %s", s.ts.URL, s.url)
+	}
+	s.URL, s.UserPoolID, s.ClientID, s.ClientSecret, s.Issuer = s.url, s.userPoolID, s.clientID, s.clientSecret, s.issuer
 	return s
 }
 
@@ -186,13 +208,13 @@ func (s *Server) Close() {
 }
 
 // Client returns an SDK client aimed at the server: region us-east-1,
-// BaseEndpoint [Server.URL], no credentials (the user-pool sign-in calls need
-// none) and retries turned off with [aws.NopRetryer], so that every fault
+// BaseEndpoint the server's URL (as NewServer set [Server.URL]), no
+// credentials (the user-pool sign-in calls need none) and retries turned off with [aws.NopRetryer], so that every fault
 // injected with [Server.FailNext] reaches the caller as it was sent.
 func (s *Server) Client() *cognitoidentityprovider.Client {
 	return cognitoidentityprovider.New(cognitoidentityprovider.Options{
 		Region:       region,
-		BaseEndpoint: aws.String(s.URL),
+		BaseEndpoint: aws.String(s.url),
 		Retryer:      aws.NopRetryer{},
 		HTTPClient:   s.ts.Client(),
 	})
@@ -333,7 +355,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	wellKnown := "/" + s.UserPoolID + "/.well-known/"
+	wellKnown := "/" + s.userPoolID + "/.well-known/"
 	switch {
 	case r.URL.Path == "/":
 		if r.Method != http.MethodPost {
@@ -357,10 +379,40 @@ type opFunc func(s *Server, body []byte) (any, *apiError)
 
 // operations are the API calls the server implements.
 var operations = map[string]opFunc{
-	"InitiateAuth":              (*Server).initiateAuth,
-	"RespondToAuthChallenge":    (*Server).respondToAuthChallenge,
-	"RevokeToken":               (*Server).revokeToken,
-	"GetTokensFromRefreshToken": (*Server).getTokensFromRefreshToken,
+	"InitiateAuth":              clientOp((*Server).initiateAuth),
+	"RespondToAuthChallenge":    clientOp((*Server).respondToAuthChallenge),
+	"RevokeToken":               clientOp((*Server).revokeToken),
+	"GetTokensFromRefreshToken": clientOp((*Server).getTokensFromRefreshToken),
+}
+
+// appClient is the ClientId field that the input of every operation
+// carries; the input types embed it.
+type appClient struct {
+	ClientID string `json:"ClientId"`
+}
+
+func (c *appClient) clientID() string { return c.ClientID }
+
+// clientInput is an operation's input, which names the app client.
+type clientInput interface{ clientID() string }
+
+// clientOp turns f into an opFunc that runs the prologue every operation
+// shares before calling f: it decodes the body into a new In and checks
+// the app client ID.
+func clientOp[In any, PIn interface {
+	*In
+	clientInput
+}](f func(*Server, PIn) (any, *apiError)) opFunc {
+	return func(s *Server, body []byte) (any, *apiError) {
+		in := PIn(new(In))
+		if e := decodeInput(body, in); e != nil {
+			return nil, e
+		}
+		if e := s.checkClient(in.clientID()); e != nil {
+			return nil, e
+		}
+		return f(s, in)
+	}
 }
 
 // serveAPI answers one AWS JSON 1.1 call.
@@ -462,7 +514,7 @@ func (s *Server) checkClient(clientID string) *apiError {
 	if clientID == "" {
 		return errInvalidParameter("Missing required parameter ClientId")
 	}
-	if clientID != s.ClientID {
+	if clientID != s.clientID {
 		return &apiError{status: http.StatusBadRequest, typ: "ResourceNotFoundException", msg: "User pool client " + clientID + " does not exist."}
 	}
 	return nil

@@ -2,10 +2,16 @@ package cognitotest
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-e8acf5fd/cognito/internal/srp"
 )
 
 func TestIdentifiers(t *testing.T) {
@@ -31,6 +39,116 @@ func TestIdentifiers(t *testing.T) {
 	assert.NotEqual(t, s.UserPoolID, other.UserPoolID)
 	assert.NotEqual(t, s.ClientID, other.ClientID)
 	assert.Equal(t, "xyz", other.ClientSecret)
+}
+
+// The exported fields are information for the caller, as
+// httptest.Server.URL is: the server reads only its own copies, so a test
+// that overwrites them, even while requests are being served, changes
+// nothing and races nothing (run with -race).
+func TestExportedFieldsAreInformational(t *testing.T) {
+	s := newTestServer(t, WithClientSecret("s3cr3t"))
+	s.AddUser("alice", "pw")
+	url, poolID, clientID, secret, issuer := s.URL, s.UserPoolID, s.ClientID, s.ClientSecret, s.Issuer
+	poolName := poolID[strings.IndexByte(poolID, '_')+1:]
+
+	overwrite := func() {
+		s.URL, s.UserPoolID, s.ClientID, s.ClientSecret, s.Issuer =
+			"http://127.0.0.1:1", "us-east-1_Changed", "changed", "changed", "http://example.invalid/changed"
+	}
+	overwrite()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				overwrite()
+				runtime.Gosched()
+			}
+		}
+	})
+	t.Cleanup(func() { close(done); wg.Wait() })
+
+	hash := func(username string) string {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write([]byte(username + clientID))
+		return base64.StdEncoding.EncodeToString(m.Sum(nil))
+	}
+	ctx := context.Background()
+	api := cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Retryer: aws.NopRetryer{}})
+
+	// SRP, with the pool name and the secret the server started with.
+	cl, err := srp.NewClient(rand.Reader)
+	require.NoError(t, err)
+	ch, err := api.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserSrpAuth,
+		ClientId:       aws.String(clientID),
+		AuthParameters: map[string]string{"USERNAME": "alice", "SRP_A": cl.PublicHex(), "SECRET_HASH": hash("alice")},
+	})
+	require.NoError(t, err)
+	p := ch.ChallengeParameters
+	salt, err := srp.ParseHex(p["SALT"])
+	require.NoError(t, err)
+	b, err := srp.ParseHex(p["SRP_B"])
+	require.NoError(t, err)
+	key, err := cl.Key(salt, b, poolName, "alice", "pw")
+	require.NoError(t, err)
+	block, err := base64.StdEncoding.DecodeString(p["SECRET_BLOCK"])
+	require.NoError(t, err)
+	ts := srp.Timestamp(time.Now())
+	out, err := api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
+		ChallengeName: types.ChallengeNameTypePasswordVerifier,
+		ClientId:      aws.String(clientID),
+		ChallengeResponses: map[string]string{
+			"USERNAME":                    "alice",
+			"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"],
+			"PASSWORD_CLAIM_SIGNATURE":    srp.Signature(key, poolName, "alice", block, ts),
+			"TIMESTAMP":                   ts,
+			"SECRET_HASH":                 hash("alice"),
+		},
+	})
+	require.NoError(t, err)
+	access := claims(t, aws.ToString(out.AuthenticationResult.AccessToken))
+	assert.Equal(t, issuer, access["iss"])
+	assert.Equal(t, clientID, access["client_id"])
+	assert.Equal(t, clientID, claims(t, aws.ToString(out.AuthenticationResult.IdToken))["aud"])
+	rt := aws.ToString(out.AuthenticationResult.RefreshToken)
+
+	// The password flow, through the SDK client the server hands out.
+	_, err = s.Client().InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
+		ClientId:       aws.String(clientID),
+		AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": "pw", "SECRET_HASH": hash("alice")},
+	})
+	require.NoError(t, err)
+
+	// Refresh both ways, then revoke.
+	_, err = api.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeRefreshTokenAuth,
+		ClientId:       aws.String(clientID),
+		AuthParameters: map[string]string{"REFRESH_TOKEN": rt, "SECRET_HASH": hash("alice")},
+	})
+	require.NoError(t, err)
+	_, err = api.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{
+		ClientId: aws.String(clientID), RefreshToken: aws.String(rt), ClientSecret: aws.String(secret)})
+	require.NoError(t, err)
+	_, err = api.RevokeToken(ctx, &cip.RevokeTokenInput{
+		ClientId: aws.String(clientID), Token: aws.String(rt), ClientSecret: aws.String(secret)})
+	require.NoError(t, err)
+
+	// The OpenID documents stay beneath the original issuer.
+	var doc struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	getJSON(t, issuer+"/.well-known/openid-configuration", &doc)
+	assert.Equal(t, issuer, doc.Issuer)
+	assert.Equal(t, issuer+"/.well-known/jwks.json", doc.JWKSURI)
+	var jwks struct{ Keys []map[string]any }
+	getJSON(t, doc.JWKSURI, &jwks)
+	assert.Len(t, jwks.Keys, 1)
 }
 
 // post sends a raw API request and returns the status, headers and body.
@@ -102,6 +220,35 @@ func TestWireFormat(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+}
+
+// Every operation starts the same way: the body must decode, and name
+// this pool's app client, before anything else is looked at.
+func TestOperationPrologue(t *testing.T) {
+	s := newTestServer(t)
+	for op := range operations {
+		target := targetPrefix + op
+		t.Run(op, func(t *testing.T) {
+			tests := []struct {
+				name, body, errType, msg string
+			}{
+				{"bad JSON", `{"ClientId":`, "SerializationException", "request body is not a valid JSON document for this operation"},
+				{"client ID not a string", `{"ClientId":7}`, "SerializationException", "request body is not a valid JSON document for this operation"},
+				{"no client", `{}`, "InvalidParameterException", "Missing required parameter ClientId"},
+				{"wrong client", `{"ClientId":"nope"}`, "ResourceNotFoundException", "User pool client nope does not exist."},
+			}
+			for _, tt := range tests {
+				status, h, doc := post(t, s, target, tt.body)
+				assert.Equal(t, http.StatusBadRequest, status, tt.name)
+				assert.Equal(t, tt.errType, h.Get("x-amzn-ErrorType"), tt.name)
+				assert.Equal(t, tt.msg, doc["message"], tt.name)
+			}
+			// With the right client, the operation's own checks come next.
+			status, h, _ := post(t, s, target, `{"ClientId":"`+s.ClientID+`"}`)
+			assert.Equal(t, http.StatusBadRequest, status)
+			assert.Equal(t, "InvalidParameterException", h.Get("x-amzn-ErrorType"))
+		})
+	}
 }
 
 // The Date header follows the server's clock, so clients that correct

@@ -54,7 +54,7 @@ type refreshGrant struct {
 // authResult is the AuthenticationResult of the wire protocol.
 type authResult struct {
 	AccessToken  string
-	IdToken      string
+	IDToken      string `json:"IdToken"`
 	RefreshToken string `json:",omitempty"`
 	ExpiresIn    *int64 `json:",omitempty"`
 	TokenType    string
@@ -98,7 +98,7 @@ func (s *Server) mint(id identity, g *refreshGrant, now time.Time) (*authResult,
 	iat := now.Unix()
 	access := accessClaims{
 		Sub:       id.sub,
-		Iss:       s.Issuer,
+		Iss:       s.issuer,
 		ClientID:  g.clientID,
 		OriginJTI: g.originJTI,
 		EventID:   g.eventID,
@@ -112,7 +112,7 @@ func (s *Server) mint(id identity, g *refreshGrant, now time.Time) (*authResult,
 	}
 	idt := idClaims{
 		Sub:             id.sub,
-		Iss:             s.Issuer,
+		Iss:             s.issuer,
 		CognitoUsername: id.username,
 		OriginJTI:       g.originJTI,
 		Aud:             g.clientID,
@@ -135,7 +135,7 @@ func (s *Server) mint(id identity, g *refreshGrant, now time.Time) (*authResult,
 	if err != nil {
 		return nil, errInternal("signing the ID token failed")
 	}
-	res := &authResult{AccessToken: accessJWT, IdToken: idJWT, TokenType: "Bearer"}
+	res := &authResult{AccessToken: accessJWT, IDToken: idJWT, TokenType: "Bearer"}
 	if !s.cfg.omitExpiresIn {
 		res.ExpiresIn = &lifetime
 	}
@@ -212,10 +212,10 @@ func (s *Server) serveDiscovery(w http.ResponseWriter) {
 		Scopes                []string `json:"scopes_supported"`
 		Claims                []string `json:"claims_supported"`
 	}{
-		Issuer:                s.Issuer,
-		AuthorizationEndpoint: s.URL + "/oauth2/authorize",
-		TokenEndpoint:         s.URL + "/oauth2/token",
-		JWKSURI:               s.Issuer + "/.well-known/jwks.json",
+		Issuer:                s.issuer,
+		AuthorizationEndpoint: s.url + "/oauth2/authorize",
+		TokenEndpoint:         s.url + "/oauth2/token",
+		JWKSURI:               s.issuer + "/.well-known/jwks.json",
 		ResponseTypes:         []string{"code", "token"},
 		SubjectTypes:          []string{"public"},
 		SigningAlgs:           []string{"RS256"},
