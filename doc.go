@@ -5,7 +5,7 @@
 // token.
 //
 //	conf := &cognito.Config{UserPoolID: "us-east-1_AbC123", ClientID: "...", Username: "alice@example.com", Password: pw}
-//	client := oauth2.NewClient(ctx, conf.TokenSource(ctx, nil))
+//	client := conf.Client(ctx, nil) // or oauth2.NewClient(ctx, conf.TokenSource(ctx, nil))
 //	resp, err := client.Get("https://api.example.com/orders")
 //
 // It is the Go counterpart of amazon-cognito-identity-js's
@@ -17,36 +17,67 @@
 // (USER_SRP_AUTH answered by PASSWORD_VERIFIER), which never sends the
 // password, or with USER_PASSWORD_AUTH when [Config.Flow] is
 // [FlowPassword]. Later calls return the cached token until
-// [Config.EarlyExpiry] before it expires, then renew it with
-// REFRESH_TOKEN_AUTH, keeping the refresh token when Cognito sends no new
-// one. When Cognito refuses the refresh token for good (it expired or was
-// revoked) the source signs in again if it has the password, once, and
-// otherwise returns an error wrapping [ErrSignInRequired]. Throttling,
-// server and network errors are returned as they are and the next call
-// tries again with the same refresh token.
+// [Config.EarlyExpiry] before it expires; from then on, while it is still
+// valid, callers keep receiving it while one renewal with
+// REFRESH_TOKEN_AUTH runs in the background, keeping the refresh token
+// when Cognito sends no new one. When Cognito refuses the refresh token
+// for good (it expired or was revoked) the source signs in again if it has
+// the password, once, and otherwise returns an error wrapping
+// [ErrSignInRequired].
 //
-// Expiry counts from the local time the request was sent, using the
-// result's ExpiresIn, or the token's own exp claim shifted by the
-// difference between the local clock and the token's iat, so a machine
-// whose clock is off still renews on time.
+// A token's Expiry is the earliest of the result's ExpiresIn (counted from
+// the local time the request was sent) and the access and ID tokens' own
+// lifetimes (exp − iat, counted from the local time the answer came), so a
+// machine whose clock is off still renews on time and [IDToken] never
+// hands out an expired ID token with a valid access token. Tokens whose
+// iss claim names a pool other than [Config.UserPoolID] are refused.
 //
 // A sign-in that meets a challenge this package does not answer
 // (NEW_PASSWORD_REQUIRED, SMS_MFA, SOFTWARE_TOKEN_MFA, ...) fails at once
 // with a [*ChallengeError] naming it.
 //
-// # Concurrency
+// # Concurrency and failures
 //
-// A token source from [Config.TokenSource] is safe for concurrent use.
-// Goroutines that find the token expired at the same moment wait for a
-// single renewal and all receive its token. When that renewal fails, each
-// waiting goroutine in turn makes its own attempt, so that a passing fault
-// costs no one more than the error of one try.
+// A token source from [Config.TokenSource], and the client from
+// [Config.Client], are safe for concurrent use. At most one attempt to get
+// tokens (a renewal, a sign-in, or a refused renewal followed by a
+// sign-in) runs at a time, and every caller that needs it shares it:
+// goroutines that find the token expired together wait for that one
+// attempt and all receive its token or its error.
+//
+// A failed attempt is not repeated at once. While the current token has
+// not expired, Token keeps returning it: a failed renewal never fails a
+// call that a valid token can serve. Once it has expired, Token returns
+// the attempt's error, without a network call, until a back-off has
+// passed; the next call after it tries again:
+//
+//   - after throttling (TooManyRequestsException, LimitExceededException),
+//     server (5xx) and network errors: about 1 second, doubling while the
+//     failures repeat, up to 30 seconds;
+//   - after Cognito refuses the credentials (NotAuthorizedException,
+//     UserNotFoundException, PasswordResetRequiredException,
+//     UserNotConfirmedException), or asks for a challenge: about 1 minute,
+//     doubling up to 15 minutes, so that a wrong password is not sent again
+//     and again (Cognito counts failed sign-ins and locks users out). A new
+//     token source starts without back-off.
+//
+// Each wait is jittered by ±20%, and a success ends the back-off.
+//
+// One attempt lasts at most [AttemptTimeout] (30 seconds), whatever the
+// server does, so a caller of Token waits at most that long plus its turn
+// at a mutex. With the default Cognito client one attempt sends at most
+// 9 requests: up to 3 tries (the SDK's retries of throttling, 5xx and
+// network errors) of the renewal, and of each of the sign-in's one or two
+// calls. A request made through [Config.Client] waits for a token no longer
+// than its own context (or the client's Timeout) allows; requests through
+// [oauth2.NewClient] carry no context to the token source.
 //
 // # Contexts
 //
 // The context passed to [Config.TokenSource] bounds every network call
-// the source makes for its whole life; each sign-in (both of its calls)
-// or renewal is also limited to one minute. See [Config.TokenSource] for what a cancelled context does.
+// the source makes for its whole life, including the background renewals;
+// no goroutine of the source outlives one attempt. See
+// [Config.TokenSource] for what a cancelled context does.
 //
 // # Client secrets and aliases
 //
@@ -58,7 +89,11 @@
 //
 // # Security
 //
-// Errors never contain a password, client secret or token. The source
-// does not verify token signatures: it only reads their expiry and user
-// name; the API receiving a token must verify it.
+// Errors never contain a password, client secret or token: the values the
+// source sent are taken out of error messages even when a server echoes
+// them, and a Config prints its Password and ClientSecret as "[redacted]"
+// with fmt and log/slog. The default client reads at most 1 MiB of a
+// response. The source does not verify token signatures: it only reads
+// their expiry, issuer and user name; the API receiving a token must
+// verify it.
 package cognito

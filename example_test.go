@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -17,26 +19,21 @@ import (
 	"github.com/seed-e8acf5fd/cognito/cognitotest"
 )
 
-// protectedAPI stands for the API a program calls: it answers 200 to
-// requests that carry a bearer token and 401 to the others. (A real API
-// verifies the token against the pool's JWKS.)
-func protectedAPI() *httptest.Server {
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func ExampleConfig_TokenSource() {
+	// A local user pool stands in for Cognito; with a real pool, leave
+	// API nil and use the pool's and app client's IDs.
+	pool := cognitotest.NewServer()
+	defer pool.Close()
+	pool.AddUser("alice", "correct horse battery staple")
+	// The API the program calls: it answers requests that carry a bearer
+	// token. (A real API verifies the token against the pool's JWKS.)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ey") {
 			http.Error(w, "no token", http.StatusUnauthorized)
 			return
 		}
 		fmt.Fprint(w, "orders: 3")
 	}))
-}
-
-func ExampleConfig_TokenSource() {
-	// A local user pool stands in for Cognito; with a real pool, leave
-	// Client nil and use the pool's and app client's IDs.
-	pool := cognitotest.NewServer()
-	defer pool.Close()
-	pool.AddUser("alice", "correct horse battery staple")
-	api := protectedAPI()
 	defer api.Close()
 
 	ctx := context.Background()
@@ -66,13 +63,23 @@ func ExampleConfig_TokenSource() {
 }
 
 // Tokens are renewed with the refresh token when they near expiry, without
-// the program doing anything. Here they live two seconds, so the token
-// source renews them once half their life has passed.
+// the program doing anything. Here they live two seconds and the program
+// pauses past that, so its next request waits for the renewal; a program
+// that makes requests more often never waits, as renewals start in the
+// background ahead of expiry.
 func ExampleConfig_TokenSource_renewal() {
 	pool := cognitotest.NewServer(cognitotest.WithTokenLifetime(2 * time.Second))
 	defer pool.Close()
 	pool.AddUser("alice", "correct horse battery staple")
-	api := protectedAPI()
+	// The API the program calls: it answers requests that carry a bearer
+	// token. (A real API verifies the token against the pool's JWKS.)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ey") {
+			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, "orders: 3")
+	}))
 	defer api.Close()
 
 	ctx := context.Background()
@@ -85,9 +92,9 @@ func ExampleConfig_TokenSource_renewal() {
 	}
 	client := oauth2.NewClient(ctx, conf.TokenSource(ctx, nil))
 
-	for i := range 3 {
+	for i := range 2 {
 		if i > 0 {
-			time.Sleep(1200 * time.Millisecond) // past half the token's life
+			time.Sleep(2100 * time.Millisecond) // the token has expired
 		}
 		resp, err := client.Get(api.URL)
 		if err != nil {
@@ -96,14 +103,95 @@ func ExampleConfig_TokenSource_renewal() {
 		resp.Body.Close()
 		fmt.Println("request", i+1, resp.Status)
 	}
-	// One SRP sign-in (InitiateAuth + RespondToAuthChallenge), then renewals
+	// One SRP sign-in (InitiateAuth + RespondToAuthChallenge), then a renewal
 	// (InitiateAuth with REFRESH_TOKEN_AUTH).
 	fmt.Println("renewals:", pool.Calls("InitiateAuth")-pool.Calls("RespondToAuthChallenge"))
 	// Output:
 	// request 1 200 OK
 	// request 2 200 OK
-	// request 3 200 OK
-	// renewals: 2
+	// renewals: 1
+}
+
+// Config.Client is oauth2.NewClient with a token source, plus one thing:
+// a request waiting for a token gives up when its context ends, however
+// slow Cognito is.
+func ExampleConfig_Client() {
+	pool := cognitotest.NewServer()
+	defer pool.Close()
+	pool.AddUser("alice", "correct horse battery staple")
+	// The API the program calls: it answers requests that carry a bearer
+	// token. (A real API verifies the token against the pool's JWKS.)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ey") {
+			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, "orders: 3")
+	}))
+	defer api.Close()
+
+	conf := &cognito.Config{
+		UserPoolID: pool.UserPoolID,
+		ClientID:   pool.ClientID,
+		Username:   "alice",
+		Password:   "correct horse battery staple",
+		API:        pool.Client(),
+	}
+	client := conf.Client(context.Background(), nil)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, api.URL+"/orders", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Status, string(body))
+	// Output: 200 OK orders: 3
+}
+
+// A program that keeps its session between runs starts from the token it
+// saved, with no password: the source renews it with its refresh token.
+// When Cognito no longer accepts that refresh token (it expired or was
+// revoked), Token returns ErrSignInRequired, and the program asks the user
+// to sign in again.
+func ExampleConfig_TokenSource_savedToken() {
+	pool := cognitotest.NewServer()
+	defer pool.Close()
+	pool.AddUser("alice", "correct horse battery staple")
+	signIn := &cognito.Config{
+		UserPoolID: pool.UserPoolID,
+		ClientID:   pool.ClientID,
+		Username:   "alice",
+		Password:   "correct horse battery staple",
+		API:        pool.Client(),
+	}
+	saved, err := signIn.Token(context.Background()) // an earlier run saved this
+	if err != nil {
+		log.Fatal(err)
+	}
+	saved.Expiry = time.Now().Add(-time.Minute) // and it has expired since
+
+	conf := &cognito.Config{UserPoolID: pool.UserPoolID, ClientID: pool.ClientID, API: pool.Client()}
+	tok, err := conf.TokenSource(context.Background(), saved).Token()
+	fmt.Println("renewed:", err == nil && tok.AccessToken != saved.AccessToken)
+
+	pool.RevokeRefreshTokens("alice") // as a sign-out elsewhere would
+	_, err = conf.TokenSource(context.Background(), saved).Token()
+	if errors.Is(err, cognito.ErrSignInRequired) {
+		fmt.Println("sign in again")
+	}
+	// Output:
+	// renewed: true
+	// sign in again
 }
 
 func ExampleIDToken() {

@@ -301,3 +301,18 @@ func BenchmarkSRPSignIn(b *testing.B) {
 		}
 	}
 }
+
+// TestSRPRefusalMentionsPoolID: with SRP, Cognito answers a wrong pool ID
+// as it answers a wrong password; the error says so.
+func TestSRPRefusalMentionsPoolID(t *testing.T) {
+	t.Parallel()
+	v := loadVectors(t)[0]
+	api := vectorAPI(v, time.Hour, time.Now)
+	conf := Config{UserPoolID: v.PoolID, ClientID: "c", Username: v.UserID, Password: v.Password + "x"}
+	s, _ := testSource(t, conf, api, newClock(time.Now()), nil)
+	_, err := s.attempt()
+	var notAuth *types.NotAuthorizedException
+	require.ErrorAs(t, err, &notAuth)
+	assert.ErrorContains(t, err, "wrong Config.UserPoolID")
+	assert.ErrorContains(t, err, "Incorrect username or password.")
+}

@@ -1,9 +1,14 @@
 package cognito
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"log/slog"
+	"math"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -49,24 +54,31 @@ func TestExpiry(t *testing.T) {
 	server := local.Add(-37 * time.Minute) // the local clock runs 37 minutes fast
 	const latency = 3 * time.Second
 
-	for name, tc := range map[string]struct {
-		withExpiresIn bool
-		useID         bool
-		idLife        time.Duration
-		want          time.Time
+	for _, tc := range []struct {
+		name      string
+		expiresIn int32 // 0: none
+		useID     bool
+		idLife    time.Duration // 0: as long as the access token
+		want      time.Time
 	}{
 		// ExpiresIn counts from the moment the request was sent.
-		"ExpiresIn": {withExpiresIn: true, want: local.Add(5 * time.Minute)},
+		{name: "ExpiresIn", expiresIn: 300, want: local.Add(5 * time.Minute)},
 		// Without it, exp − iat counts from the local receive time.
-		"JWT exp with skew": {want: local.Add(latency + 5*time.Minute)},
+		{name: "JWT exp with skew", want: local.Add(latency + 5*time.Minute)},
 		// The ID token's own lifetime decides when it is the bearer.
-		"ID token bearer": {withExpiresIn: true, useID: true, idLife: 2 * time.Minute, want: local.Add(latency + 2*time.Minute)},
+		{name: "ID token bearer", expiresIn: 300, useID: true, idLife: 2 * time.Minute, want: local.Add(latency + 2*time.Minute)},
+		// IDToken(tok) must not expire before the token: the earlier wins.
+		{name: "ID token expires first", expiresIn: 300, idLife: 2 * time.Minute, want: local.Add(latency + 2*time.Minute)},
+		// ExpiresIn is not trusted over the token's own exp.
+		{name: "ExpiresIn beyond exp", expiresIn: math.MaxInt32, want: local.Add(latency + 5*time.Minute)},
 	} {
-		t.Run(name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			clock := newClock(local)
 			api := &fakeAPI{initiate: func(context.Context, *cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error) {
 				clock.Advance(latency)
-				r := tokens("alice", server, 5*time.Minute, tc.withExpiresIn, "rt", 1)
+				r := tokens("alice", server, 5*time.Minute, false, "rt", 1)
+				r.ExpiresIn = tc.expiresIn
 				if tc.idLife > 0 {
 					r.IdToken = aws.String(fakeJWT(map[string]any{"cognito:username": "alice", "iat": server.Unix(), "exp": server.Add(tc.idLife).Unix()}))
 				}
@@ -101,6 +113,16 @@ func TestExpiry(t *testing.T) {
 		tok, err := s.attempt()
 		require.NoError(t, err)
 		assert.Equal(t, time.Unix(2000000000, 0), tok.Expiry)
+	})
+
+	t.Run("exp equals iat despite ExpiresIn", func(t *testing.T) {
+		api := &fakeAPI{initiate: func(context.Context, *cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error) {
+			return &cip.InitiateAuthOutput{AuthenticationResult: &types.AuthenticationResultType{ExpiresIn: 3600,
+				AccessToken: aws.String(fakeJWT(map[string]any{"iat": 1700000000, "exp": 1700000000}))}}, nil
+		}}
+		s, _ := testSource(t, baseConfig(), api, newClock(local), nil)
+		_, err := s.attempt()
+		require.ErrorContains(t, err, "issued already expired")
 	})
 
 	for name, access := range map[string]string{
@@ -385,5 +407,125 @@ func TestNoSecretsInErrors(t *testing.T) {
 				assert.NotContains(t, err.Error(), s)
 			}
 		}
+	}
+}
+
+// TestConfigRedacted: printing a Config with fmt or log/slog shows neither
+// the password nor the client secret.
+func TestConfigRedacted(t *testing.T) {
+	t.Parallel()
+	conf := Config{UserPoolID: "eu-west-1_AbC", ClientID: "cid", ClientSecret: "SECRET-xyz", Username: "alice", Password: "PASSWORD-xyz", API: &fakeAPI{}}
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "conf", conf, "ptr", &conf)
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "conf", conf)
+	outputs := []string{logged.String()}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		outputs = append(outputs, fmt.Sprintf(format, conf), fmt.Sprintf(format, &conf))
+	}
+	for _, out := range outputs {
+		assert.NotContains(t, out, "PASSWORD-xyz")
+		assert.NotContains(t, out, "SECRET-xyz")
+		assert.Contains(t, out, "eu-west-1_AbC", "the rest is shown")
+		assert.Contains(t, out, "redacted")
+	}
+	assert.Contains(t, fmt.Sprint(Config{}), `Password: ""`, "an empty secret shows as empty")
+}
+
+// TestEchoedSecretsRedacted: an endpoint that echoes the request in its
+// error message cannot make the password, secret or refresh token appear
+// in an error, in any form it could echo them.
+func TestEchoedSecretsRedacted(t *testing.T) {
+	t.Parallel()
+	const password, secret, refresh = `Pässw0rd "<&>" ✓`, "SECRET/+=xyz", "REFRESH.token-abc"
+	echo := func(params map[string]string) error {
+		body, _ := json.Marshal(params)
+		q := url.Values{}
+		for k, v := range params {
+			q.Set(k, v)
+		}
+		return &types.InvalidParameterException{Message: aws.String("bad request " + string(body) + " " + q.Encode())}
+	}
+	for _, tc := range []struct {
+		name  string
+		flow  Flow
+		saved *oauth2.Token
+	}{
+		{"password", FlowPassword, nil},
+		{"srp", FlowSRP, nil},
+		{"refresh", FlowPassword, expiredToken("alice", refresh)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v := loadVectors(t)[0]
+			api := vectorAPI(v, time.Hour, time.Now)
+			inner := api.initiate
+			api.initiate = func(ctx context.Context, in *cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error) {
+				if in.AuthFlow == types.AuthFlowTypeUserSrpAuth {
+					return inner(ctx, in)
+				}
+				return nil, echo(in.AuthParameters)
+			}
+			api.respond = func(_ context.Context, in *cip.RespondToAuthChallengeInput) (*cip.RespondToAuthChallengeOutput, error) {
+				return nil, echo(in.ChallengeResponses)
+			}
+			conf := Config{UserPoolID: v.PoolID, ClientID: "c", ClientSecret: secret, Username: "alice", Password: password, Flow: tc.flow}
+			if tc.saved != nil {
+				conf.Password = ""
+			}
+			s, _ := testSource(t, conf, api, newClock(time.Now()), tc.saved)
+			_, err := s.attempt()
+			require.Error(t, err)
+			var invalid *types.InvalidParameterException
+			require.ErrorAs(t, err, &invalid, "the SDK's error is still there")
+			msg := err.Error()
+			assert.Contains(t, msg, "bad request")
+			hashes := []string{secretHash(secret, "alice", "c"), secretHash(secret, v.UserID, "c")}
+			for _, secretValue := range append([]string{password, secret, refresh}, hashes...) {
+				quoted, _ := json.Marshal(secretValue)
+				for _, form := range []string{secretValue, string(quoted[1 : len(quoted)-1]), url.QueryEscape(secretValue)} {
+					assert.NotContains(t, msg, form)
+				}
+			}
+		})
+	}
+}
+
+// TestIssuerChecked: tokens of another pool (a typo in the pool ID's name
+// signs in fine with USER_PASSWORD_AUTH) are refused with a clear error.
+func TestIssuerChecked(t *testing.T) {
+	t.Parallel()
+	issued := func(iss string) *fakeAPI {
+		return &fakeAPI{initiate: func(context.Context, *cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error) {
+			now := time.Now()
+			claims := map[string]any{"username": "alice", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+			if iss != "" {
+				claims["iss"] = iss
+			}
+			return &cip.InitiateAuthOutput{AuthenticationResult: &types.AuthenticationResultType{AccessToken: aws.String(fakeJWT(claims)), ExpiresIn: 3600}}, nil
+		}}
+	}
+	conf := baseConfig() // us-east-1_AbC123
+	for _, tc := range []struct {
+		name, iss string
+		ok        bool
+	}{
+		{"same pool", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123", true},
+		{"emulator", "http://127.0.0.1:9229/us-east-1_AbC123", true},
+		{"no iss", "", true},
+		{"other pool", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC124", false},
+		{"case differs", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc123", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := testSource(t, conf, issued(tc.iss), newClock(time.Now()), nil)
+			_, err := s.attempt()
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, "Config.UserPoolID")
+			assert.ErrorContains(t, err, "us-east-1_AbC123")
+			assert.True(t, refused(err), "not retried soon")
+		})
 	}
 }
