@@ -2,7 +2,7 @@
 
 .PHONY: test peers vet bench demo
 
-# Everything: the npm peers for the interop tests, vet, gofmt, and the race-enabled tests.
+# Everything: the npm peers for the interop tests, vet, staticcheck, gofmt, and the race-enabled tests.
 test: peers vet
 	go test -race -count=1 ./...
 
@@ -12,6 +12,7 @@ peers:
 
 vet:
 	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './interop/node_modules/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 

@@ -498,3 +498,36 @@ func BenchmarkCachedToken(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCachedTokenParallel is the cached-token path under contention:
+// the cache's lock-free read (what Config.Client's transport uses), the
+// token source from TokenSource (an oauth2 reuse wrapper, one mutex), and a
+// bare oauth2.ReuseTokenSource. Run with -cpu 1,2,4,8,16.
+func BenchmarkCachedTokenParallel(b *testing.B) {
+	tok := &oauth2.Token{AccessToken: "x", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}
+	conf := baseConfig()
+	conf.API = &fakeAPI{}
+	run := func(b *testing.B, token func() (*oauth2.Token, error)) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := token(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	b.Run("Client", func(b *testing.B) {
+		c := newCache(newSource(context.Background(), &conf, tok), tok, conf.earlyExpiry())
+		ctx := context.Background()
+		run(b, func() (*oauth2.Token, error) { return c.token(ctx) })
+	})
+	b.Run("TokenSource", func(b *testing.B) {
+		run(b, conf.TokenSource(context.Background(), tok).Token)
+	})
+	b.Run("oauth2.ReuseTokenSource", func(b *testing.B) {
+		cp := *tok
+		run(b, oauth2.ReuseTokenSource(&cp, nil).Token)
+	})
+}
