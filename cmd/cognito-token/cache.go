@@ -231,3 +231,25 @@ func (s *store) remove() error {
 	}
 	return nil
 }
+
+// lockedStore resolves o, reads the secret from stdin if asked, and opens
+// and locks o's cache file. Reading only after taking the lock means that a
+// process which waited for another one's renewal finds the renewed session
+// and uses it as it is.
+func (c *cli) lockedStore(ctx context.Context, o *options) (*store, func(), error) {
+	if err := o.resolve(c.env); err != nil {
+		return nil, nil, err
+	}
+	if _, err := c.readInputs(o); err != nil {
+		return nil, nil, err
+	}
+	st, err := c.openStore(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	unlock, err := st.lock(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, unlock, nil
+}

@@ -167,11 +167,22 @@ func TestLockExcludes(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
-func TestEarlyExpiry(t *testing.T) {
-	t.Parallel()
-	now := time.Now()
-	assert.Equal(t, renewBefore, earlyExpiry(now, now.Add(time.Hour)))
-	assert.Equal(t, renewBefore, earlyExpiry(now, now.Add(2*renewBefore)))
-	assert.Equal(t, time.Second, earlyExpiry(now, now.Add(2*time.Second)))
-	assert.Equal(t, time.Nanosecond, earlyExpiry(now, now.Add(-time.Second)))
+// TestDefaultCacheDirMode: the default cache directory is made 0700 even
+// when it already existed with looser permissions.
+func TestDefaultCacheDirMode(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache) // os.UserCacheDir on Linux
+	t.Setenv("HOME", cache)           // and on macOS
+	base, err := os.UserCacheDir()
+	require.NoError(t, err)
+	dir := filepath.Join(base, "cognito-token")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.Chmod(dir, 0o755))
+
+	p := newPool(t)
+	h := p.harness(t)
+	delete(h.env, envCacheDir)
+	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	assert.Equal(t, os.FileMode(0o700), fileMode(t, dir))
+	assert.Equal(t, os.FileMode(0o600), fileMode(t, h.store().path()))
 }

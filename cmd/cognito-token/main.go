@@ -92,27 +92,17 @@ Run 'cognito-token <command> --help' for a command's flags.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	c := &cli{env: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	code := c.run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
-// run runs the command line args (without the program name) and returns the
-// exit status.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return runEnv(ctx, args, os.Getenv, stdin, stdout, stderr)
-}
-
-// runEnv is run with the environment read through env, so that tests can
-// run in parallel, each with an environment of its own.
-func runEnv(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{env: env, stdin: stdin, stdout: stdout, stderr: stderr}
-	return c.main(ctx, args)
-}
-
-// cli is one invocation of the program: where it reads and writes.
+// cli is one invocation of the program: where it reads and writes. Tests
+// make their own, with an environment of their own, and run them in
+// parallel.
 type cli struct {
-	env    func(string) string
+	env    func(string) string // os.Getenv, or a test's environment
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -122,9 +112,10 @@ type cli struct {
 	sdkOptions func(*cip.Options)
 }
 
-// main dispatches to a command and turns its error into an exit status and
-// a message on stderr.
-func (c *cli) main(ctx context.Context, args []string) int {
+// run runs the command line args (without the program name): it
+// dispatches to a command and turns its error into an exit status and a
+// message on stderr.
+func (c *cli) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
 		fmt.Fprintln(c.stderr, "cognito-token: missing command: demo, login, token or logout (run 'cognito-token --help')")
 		return exitUsage

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,7 +74,7 @@ func (h *harness) run(stdin string, args ...string) result {
 	if h.noRetries {
 		c.sdkOptions = func(o *cip.Options) { o.Retryer = aws.NopRetryer{} }
 	}
-	code := c.main(context.Background(), args)
+	code := c.run(context.Background(), args)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
@@ -265,4 +266,166 @@ func fileMode(t *testing.T, path string) os.FileMode {
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	return fi.Mode().Perm()
+}
+
+func TestLoginTokenLogout(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	h := p.harness(t)
+	// Flags win over the environment.
+	h.env[envUsername] = "nobody@example.com"
+	user := []string{"--username", p.alias}
+
+	r := h.mustRun(exitOK, p.password+"\n", append([]string{"login", "--password-stdin"}, user...)...)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "Signed in as "+p.alias)
+	assert.Equal(t, 1, p.srv.Calls("RespondToAuthChallenge"), "login signs in with SRP by default")
+	h.env[envUsername] = p.alias
+	ses := h.session()
+
+	// The bare access token, verified as an API would.
+	calls := p.srv.Calls("InitiateAuth")
+	r = h.mustRun(exitOK, "", "token")
+	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
+	assert.Empty(t, r.stderr)
+	c := p.claims(t, strings.TrimSpace(r.stdout))
+	assert.Equal(t, "access", c["token_use"])
+	assert.Equal(t, p.username, c["username"])
+
+	r = h.mustRun(exitOK, "", "token", "--id")
+	assert.Equal(t, ses.IDToken+"\n", r.stdout)
+	c = p.claims(t, strings.TrimSpace(r.stdout))
+	assert.Equal(t, "id", c["token_use"])
+	assert.Equal(t, p.username, c["cognito:username"])
+	assert.Equal(t, p.alias, c["email"])
+
+	r = h.mustRun(exitOK, "", "token", "--json")
+	var j tokenJSON
+	decodeJSON(t, r.stdout, &j)
+	assert.Equal(t, ses.AccessToken, j.AccessToken)
+	assert.Equal(t, ses.IDToken, j.IDToken)
+	assert.Equal(t, "Bearer", j.TokenType)
+	assertExpiry(t, j.Expiry, time.Hour)
+	assertExpiry(t, j.IDTokenExpiry, time.Hour)
+
+	r = h.mustRun(exitOK, "", "token", "--exec-credential")
+	var ec execCredential
+	decodeJSON(t, r.stdout, &ec)
+	assert.Equal(t, "client.authentication.k8s.io/v1", ec.APIVersion)
+	assert.Equal(t, "ExecCredential", ec.Kind)
+	assert.Equal(t, ses.IDToken, ec.Status.Token)
+	assertExpiry(t, ec.Status.ExpirationTimestamp, time.Hour)
+
+	assert.Equal(t, calls, p.srv.Calls("InitiateAuth"), "a valid session is used without calling Cognito")
+
+	// logout revokes the refresh token with Cognito and deletes the file.
+	r = h.mustRun(exitOK, "", "logout")
+	assert.Empty(t, r.stdout)
+	assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
+	assert.NoFileExists(t, h.store().path())
+	_, err := p.srv.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeRefreshTokenAuth,
+		ClientId:       aws.String(p.srv.ClientID),
+		AuthParameters: map[string]string{"REFRESH_TOKEN": ses.RefreshToken},
+	})
+	var notAuth *types.NotAuthorizedException
+	assert.ErrorAs(t, err, &notAuth, "the refresh token must be revoked")
+
+	r = h.mustRun(exitFailure, "", "token")
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "no session is cached for "+p.alias)
+	assert.Contains(t, r.stderr, "run 'cognito-token login'")
+
+	r = h.mustRun(exitOK, "", "logout")
+	assert.Contains(t, r.stderr, "nothing to do")
+	assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
+}
+
+// assertExpiry checks an RFC 3339 UTC expiry about lifetime from now.
+func assertExpiry(t *testing.T, s string, lifetime time.Duration) {
+	t.Helper()
+	assert.True(t, strings.HasSuffix(s, "Z"), "%q is not UTC", s)
+	exp, err := time.Parse(time.RFC3339, s)
+	require.NoError(t, err)
+	left := time.Until(exp)
+	assert.True(t, left > lifetime-time.Minute && left <= lifetime, "expiry %s is %v away, want about %v", s, left, lifetime)
+}
+
+func TestClientSecret(t *testing.T) {
+	t.Parallel()
+	const secret = "client-secret-0123456789abcdef"
+	tests := []struct {
+		name string
+		env  map[string]string
+		// stdin of login, and of token and logout
+		loginStdin, stdin string
+		flag              []string
+	}{
+		{
+			name:       "environment",
+			env:        map[string]string{envClientSecret: secret},
+			loginStdin: "PASSWORD\n",
+		},
+		{
+			name:       "stdin",
+			loginStdin: "PASSWORD\n" + secret + "\n",
+			stdin:      secret + "\n",
+			flag:       []string{"--client-secret-stdin"},
+		},
+		{
+			name: "stdin over environment",
+			// A wrong secret in the environment is ignored.
+			env:        map[string]string{envClientSecret: "wrong"},
+			loginStdin: "PASSWORD\n" + secret + "\r\n",
+			stdin:      secret,
+			flag:       []string{"--client-secret-stdin"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := newPool(t, cognitotest.WithClientSecret(secret))
+			h := p.harness(t)
+			for k, v := range tt.env {
+				h.env[k] = v
+			}
+			login := strings.Replace(tt.loginStdin, "PASSWORD", p.password, 1)
+			h.mustRun(exitOK, login, append([]string{"login", "--password-stdin"}, tt.flag...)...)
+			b, err := os.ReadFile(h.store().path())
+			require.NoError(t, err)
+			assert.NotContains(t, string(b), secret)
+			assert.NotContains(t, string(b), p.password)
+
+			h.expire()
+			calls := p.srv.Calls("InitiateAuth")
+			r := h.mustRun(exitOK, tt.stdin, append([]string{"token"}, tt.flag...)...)
+			assert.Equal(t, calls+1, p.srv.Calls("InitiateAuth"), "renewed with SECRET_HASH")
+			assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
+
+			h.mustRun(exitOK, tt.stdin, append([]string{"logout"}, tt.flag...)...)
+			assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
+			assert.NoFileExists(t, h.store().path())
+		})
+	}
+
+	t.Run("missing", func(t *testing.T) {
+		t.Parallel()
+		p := newPool(t, cognitotest.WithClientSecret(secret))
+		h := p.harness(t)
+		r := h.mustRun(exitFailure, p.password+"\n", "login", "--password-stdin")
+		assert.Contains(t, r.stderr, "Unable to verify secret hash")
+
+		// A renewal without the secret fails, but keeps the session.
+		h.env[envClientSecret] = secret
+		h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+		h.expire()
+		delete(h.env, envClientSecret)
+		r = h.mustRun(exitFailure, "", "token")
+		assert.Contains(t, r.stderr, "Unable to verify secret hash")
+		assert.Contains(t, r.stderr, "$COGNITO_CLIENT_SECRET", "the hint names the secret, not login")
+		assert.NotContains(t, r.stderr, "run 'cognito-token login'")
+		h.env[envClientSecret] = secret
+		r = h.mustRun(exitOK, "", "token")
+		assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
+	})
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/seed-e8acf5fd/cognito"
@@ -19,73 +17,6 @@ import (
 // whoever receives a printed token has at least this long to use it.
 // Tokens living less than twice as long are renewed at half their life.
 const renewBefore = time.Minute
-
-// revokeTimeout bounds the RevokeToken call of logout.
-const revokeTimeout = time.Minute
-
-const loginHelp = `Signs in, with SRP unless --flow password is given, and caches the
-session (never the password) for the token command. The password is read
-from the terminal without echo, or from the first line of stdin with
---password-stdin.
-`
-
-// login signs in with the password and caches the session.
-func (c *cli) login(ctx context.Context, args []string) error {
-	var o options
-	fs := newFlagSet("login")
-	o.addUserFlags(fs)
-	o.addLoginFlags(fs)
-	if err := c.parse(fs, loginHelp, args); err != nil {
-		return err
-	}
-	if err := o.resolve(c.env); err != nil {
-		return err
-	}
-	if err := o.resolveFlow(c.env); err != nil {
-		return err
-	}
-	password, err := c.readInputs(&o)
-	if err != nil {
-		return err
-	}
-	if password == "" {
-		fd, ok := c.terminalFD()
-		if !ok {
-			return usagef("no password: give it on stdin with --password-stdin, or run in a terminal")
-		}
-		if password, err = c.promptPassword(ctx, fd, o.username); err != nil {
-			return err
-		}
-	}
-	st, err := c.openStore(&o)
-	if err != nil {
-		return err
-	}
-
-	conf := c.config(&o)
-	conf.Password = password
-	obtained := time.Now()
-	tok, err := conf.Token(ctx)
-	if err != nil {
-		var ce *cognito.ChallengeError
-		if errors.As(err, &ce) {
-			return fmt.Errorf("the sign-in needs an answer to the %s challenge, which cognito-token cannot give; complete it with another client, then log in again", ce.Challenge)
-		}
-		return err // the library's error says what failed
-	}
-	ses := newSession(&o, tok, obtained, time.Now())
-
-	unlock, err := st.lock(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if err := st.save(ses); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stderr, "Signed in as %s; session cached in %s\n", o.username, st.path())
-	return nil
-}
 
 // output is what the token command prints.
 type output int
@@ -147,28 +78,6 @@ func (c *cli) token(ctx context.Context, args []string) error {
 		return err
 	}
 	return c.show(ses, out)
-}
-
-// lockedStore resolves o, reads the secret from stdin if asked, and opens
-// and locks o's cache file. Reading only after taking the lock means that a
-// process which waited for another one's renewal finds the renewed session
-// and uses it as it is.
-func (c *cli) lockedStore(ctx context.Context, o *options) (*store, func(), error) {
-	if err := o.resolve(c.env); err != nil {
-		return nil, nil, err
-	}
-	if _, err := c.readInputs(o); err != nil {
-		return nil, nil, err
-	}
-	st, err := c.openStore(o)
-	if err != nil {
-		return nil, nil, err
-	}
-	unlock, err := st.lock(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, unlock, nil
 }
 
 // expiryOf returns when the token (or tokens) that out prints expire.
@@ -291,61 +200,4 @@ func (c *cli) show(ses *session, out output) error {
 // expiry is never later than the real one.
 func rfc3339(t time.Time) string {
 	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
-}
-
-const logoutHelp = `Revokes the session's refresh token with Cognito (RevokeToken) and deletes
-the cached session. If the revocation fails, the session is still deleted
-here and the command exits 1: the refresh token then stays valid until it
-expires.
-`
-
-// logout revokes the refresh token and forgets the session.
-func (c *cli) logout(ctx context.Context, args []string) error {
-	var o options
-	fs := newFlagSet("logout")
-	o.addUserFlags(fs)
-	if err := c.parse(fs, logoutHelp, args); err != nil {
-		return err
-	}
-	st, unlock, err := c.lockedStore(ctx, &o)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	ses, err := st.load(&o)
-	var nl *needLoginError
-	switch {
-	case errors.As(err, &nl) && nl.missing:
-		fmt.Fprintf(c.stderr, "No session is cached for %s: nothing to do.\n", o.username)
-		return nil
-	case errors.As(err, &nl):
-		if rmErr := st.remove(); rmErr != nil {
-			return rmErr
-		}
-		return errors.New("the cached session was unreadable: deleted it without revoking its refresh token")
-	case err != nil:
-		return err
-	}
-
-	revokeErr := c.revoke(ctx, &o, ses.RefreshToken)
-	if err := st.remove(); err != nil {
-		return err
-	}
-	if revokeErr != nil {
-		return fmt.Errorf("the session is deleted here, but revoking its refresh token failed, so it stays valid until it expires: %w", revokeErr)
-	}
-	fmt.Fprintf(c.stderr, "Signed out %s: refresh token revoked, session deleted.\n", o.username)
-	return nil
-}
-
-// revoke revokes a refresh token (and the tokens issued with it).
-func (c *cli) revoke(ctx context.Context, o *options, refreshToken string) error {
-	ctx, cancel := context.WithTimeout(ctx, revokeTimeout)
-	defer cancel()
-	in := &cip.RevokeTokenInput{ClientId: aws.String(o.clientID), Token: aws.String(refreshToken)}
-	if o.secret != "" {
-		in.ClientSecret = aws.String(o.secret)
-	}
-	_, err := c.newClient(o).RevokeToken(ctx, in)
-	return err
 }

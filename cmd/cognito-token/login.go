@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/seed-e8acf5fd/cognito"
+)
+
+const loginHelp = `Signs in, with SRP unless --flow password is given, and caches the
+session (never the password) for the token command. The password is read
+from the terminal without echo, or from the first line of stdin with
+--password-stdin.
+`
+
+// login signs in with the password and caches the session.
+func (c *cli) login(ctx context.Context, args []string) error {
+	var o options
+	fs := newFlagSet("login")
+	o.addUserFlags(fs)
+	o.addLoginFlags(fs)
+	if err := c.parse(fs, loginHelp, args); err != nil {
+		return err
+	}
+	if err := o.resolve(c.env); err != nil {
+		return err
+	}
+	if err := o.resolveFlow(c.env); err != nil {
+		return err
+	}
+	password, err := c.readInputs(&o)
+	if err != nil {
+		return err
+	}
+	if password == "" {
+		fd, ok := c.terminalFD()
+		if !ok {
+			return usagef("no password: give it on stdin with --password-stdin, or run in a terminal")
+		}
+		if password, err = c.promptPassword(ctx, fd, o.username); err != nil {
+			return err
+		}
+	}
+	st, err := c.openStore(&o)
+	if err != nil {
+		return err
+	}
+
+	conf := c.config(&o)
+	conf.Password = password
+	obtained := time.Now()
+	tok, err := conf.Token(ctx)
+	if err != nil {
+		var ce *cognito.ChallengeError
+		if errors.As(err, &ce) {
+			return fmt.Errorf("the sign-in needs an answer to the %s challenge, which cognito-token cannot give; complete it with another client, then log in again", ce.Challenge)
+		}
+		return err // the library's error says what failed
+	}
+	ses := newSession(&o, tok, obtained, time.Now())
+
+	unlock, err := st.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := st.save(ses); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stderr, "Signed in as %s; session cached in %s\n", o.username, st.path())
+	return nil
+}
