@@ -88,6 +88,11 @@ func (s *session) savedToken(expiry time.Time) *oauth2.Token {
 	}).WithExtra(map[string]any{"id_token": s.IDToken})
 }
 
+// tokens are the session's tokens, for [cli.keepSecret].
+func (s *session) tokens() []string {
+	return []string{s.AccessToken, s.IDToken, s.RefreshToken}
+}
+
 // complete reports whether a session read from disk has what it needs and
 // belongs to o.
 func (s *session) complete(o *options) bool {
@@ -95,17 +100,6 @@ func (s *session) complete(o *options) bool {
 		s.UserPoolID == o.poolID && s.ClientID == o.clientID && s.Username == o.username &&
 		s.AccessToken != "" && s.RefreshToken != "" &&
 		!s.AccessExpiry.IsZero() && !s.IDExpiry.IsZero() && !s.Obtained.IsZero()
-}
-
-// needLoginError means there is no usable session: the user must run
-// login.
-type needLoginError struct {
-	why     string
-	missing bool // no session is cached at all
-}
-
-func (e *needLoginError) Error() string {
-	return e.why + "; run 'cognito-token login' to sign in"
 }
 
 // store is the cache file of one user of one app client, with its lock.

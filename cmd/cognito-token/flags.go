@@ -179,6 +179,7 @@ func (c *cli) readInputs(o *options) (password string, err error) {
 	} else {
 		o.secret = c.env(envClientSecret)
 	}
+	c.keepSecret(password, o.secret)
 	return password, nil
 }
 
@@ -245,6 +246,7 @@ func (c *cli) promptPassword(ctx context.Context, fd int, username string) (stri
 		if len(r.pw) == 0 {
 			return "", usagef("empty password")
 		}
+		c.keepSecret(string(r.pw))
 		return string(r.pw), nil
 	case <-ctx.Done():
 		// ReadPassword is left blocked; the process is about to exit.

@@ -57,9 +57,13 @@ func (c *cli) login(ctx context.Context, args []string) error {
 		if errors.As(err, &ce) {
 			return fmt.Errorf("the sign-in needs an answer to the %s challenge, which cognito-token cannot give; complete it with another client, then log in again", ce.Challenge)
 		}
+		if secretRefused(err) {
+			return secretRefusedError(err)
+		}
 		return err // the library's error says what failed
 	}
 	ses := newSession(&o, tok, obtained, time.Now())
+	c.keepSecret(ses.tokens()...)
 
 	unlock, err := st.lock(ctx)
 	if err != nil {
@@ -69,6 +73,6 @@ func (c *cli) login(ctx context.Context, args []string) error {
 	if err := st.save(ses); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stderr, "Signed in as %s; session cached in %s\n", o.username, st.path())
+	c.msg("Signed in as %s; session cached in %s", o.username, st.path())
 	return nil
 }

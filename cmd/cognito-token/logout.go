@@ -36,7 +36,7 @@ func (c *cli) logout(ctx context.Context, args []string) error {
 	var nl *needLoginError
 	switch {
 	case errors.As(err, &nl) && nl.missing:
-		fmt.Fprintf(c.stderr, "No session is cached for %s: nothing to do.\n", o.username)
+		c.msg("No session is cached for %s: nothing to do.", o.username)
 		return nil
 	case errors.As(err, &nl):
 		if rmErr := st.remove(); rmErr != nil {
@@ -46,6 +46,7 @@ func (c *cli) logout(ctx context.Context, args []string) error {
 	case err != nil:
 		return err
 	}
+	c.keepSecret(ses.tokens()...)
 
 	revokeErr := c.revoke(ctx, &o, ses.RefreshToken)
 	if err := st.remove(); err != nil {
@@ -54,7 +55,7 @@ func (c *cli) logout(ctx context.Context, args []string) error {
 	if revokeErr != nil {
 		return fmt.Errorf("the session is deleted here, but revoking its refresh token failed, so it stays valid until it expires: %w", revokeErr)
 	}
-	fmt.Fprintf(c.stderr, "Signed out %s: refresh token revoked, session deleted.\n", o.username)
+	c.msg("Signed out %s: refresh token revoked, session deleted.", o.username)
 	return nil
 }
 

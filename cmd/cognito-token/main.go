@@ -110,6 +110,9 @@ type cli struct {
 	// sdkOptions, when set, adjusts the options of every SDK client the
 	// commands build; tests use it to turn retries off.
 	sdkOptions func(*cip.Options)
+
+	// secrets are never printed; see keepSecret.
+	secrets []string
 }
 
 // run runs the command line args (without the program name): it
@@ -117,7 +120,7 @@ type cli struct {
 // message on stderr.
 func (c *cli) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(c.stderr, "cognito-token: missing command: demo, login, token or logout (run 'cognito-token --help')")
+		c.msg("cognito-token: missing command: demo, login, token or logout (run 'cognito-token --help')")
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
@@ -135,7 +138,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		fmt.Fprint(c.stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(c.stderr, "cognito-token: unknown command %q (run 'cognito-token --help')\n", cmd)
+		c.msg("cognito-token: unknown command %q (run 'cognito-token --help')", cmd)
 		return exitUsage
 	}
 	var uerr *usageError
@@ -143,25 +146,13 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	case err == nil, errors.Is(err, errHelpShown):
 		return exitOK
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		fmt.Fprintln(c.stderr, "cognito-token: interrupted")
+		c.msg("cognito-token: interrupted")
 		return exitFailure
 	case errors.As(err, &uerr):
-		fmt.Fprintf(c.stderr, "cognito-token %s: %s (run 'cognito-token %s --help')\n", cmd, uerr.msg, cmd)
+		c.msg("cognito-token %s: %s (run 'cognito-token %s --help')", cmd, uerr.msg, cmd)
 		return exitUsage
 	default:
-		fmt.Fprintf(c.stderr, "cognito-token: %v\n", err)
+		c.msg("cognito-token: %v", err)
 		return exitFailure
 	}
 }
-
-// usageError is a mistake in the command line: exit status 2 and a hint.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-// errHelpShown means a command printed its help as asked: exit status 0.
-var errHelpShown = errors.New("help shown")

@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/seed-e8acf5fd/cognito"
 )
@@ -74,6 +71,7 @@ func (c *cli) token(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	c.keepSecret(ses.tokens()...)
 	if ses, err = c.renewIfNeeded(ctx, &o, st, ses, out); err != nil {
 		return err
 	}
@@ -104,19 +102,17 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 	conf.EarlyExpiry = earlyExpiry(ses.Obtained, expiry)
 	obtained := time.Now()
 	tok, err := conf.TokenSource(ctx, ses.savedToken(expiry)).Token()
-	var notAuth *types.NotAuthorizedException
 	switch {
-	case errors.As(err, &notAuth) && strings.Contains(strings.ToLower(notAuth.ErrorMessage()), "secret"):
-		// The client secret is missing or wrong: logging in again would
-		// not help, and the session stays.
-		return nil, fmt.Errorf("the client secret was refused (%s): set $%s or give it with --client-secret-stdin", notAuth.ErrorMessage(), envClientSecret)
+	case secretRefused(err):
+		// Logging in again would not help, and the session stays.
+		return nil, secretRefusedError(err)
 	case errors.Is(err, cognito.ErrSignInRequired):
 		// Cognito refused the refresh token: it expired or was revoked.
 		return nil, &needLoginError{why: fmt.Sprintf("the session of %s can no longer be renewed (%v)", o.username, err)}
 	case err != nil && time.Now().Before(expiry):
 		// A passing fault (throttling, 5xx, network) while the cached
 		// token is still valid: print it, and renew next time.
-		fmt.Fprintf(c.stderr, "warning: could not renew the session yet (%v); the cached token is valid until %s\n", err, expiry.Format(time.RFC3339))
+		c.msg("warning: could not renew the session yet (%v); the cached token is valid until %s", err, expiry.Format(time.RFC3339))
 		return ses, nil
 	case err != nil:
 		return nil, fmt.Errorf("renewing the session: %w", err)
@@ -125,6 +121,7 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 		return ses, nil // still valid: the token source returned it as it was
 	}
 	renewed := newSession(o, tok, obtained, time.Now())
+	c.keepSecret(renewed.tokens()...)
 	if err := st.save(renewed); err != nil {
 		return nil, err
 	}
@@ -170,6 +167,10 @@ func (c *cli) show(ses *session, out output) error {
 	if out != printAccess && ses.IDToken == "" {
 		return &needLoginError{why: "the cached session has no ID token"}
 	}
+	if !tokenChars(ses.AccessToken) || !tokenChars(ses.IDToken) {
+		// The tokens come from the server, and are printed as they are.
+		return &needLoginError{why: "the cached session holds a token with characters no token has"}
+	}
 	var v any
 	switch out {
 	case printAccess:
@@ -194,6 +195,18 @@ func (c *cli) show(ses *session, out output) error {
 		}
 	}
 	return json.NewEncoder(c.stdout).Encode(v)
+}
+
+// tokenChars reports whether s has only the printable ASCII characters
+// other than space that JWTs (base64url and dots) and any other token
+// format use: nothing a terminal would act on.
+func tokenChars(s string) bool {
+	for i := range len(s) {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // rfc3339 formats t in UTC to the second, rounded down so that a printed
