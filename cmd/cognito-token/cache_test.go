@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -64,6 +66,7 @@ func TestCacheFileNames(t *testing.T) {
 	} {
 		st, err := c.openStore(&o)
 		require.NoError(t, err)
+		st.close()
 		assert.Equal(t, dir, filepath.Dir(st.path()), "no way out of the cache directory")
 		assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{32}\.json$`), filepath.Base(st.path()))
 		assert.False(t, seen[st.path()], "one file per pool, client and user: %+v", o)
@@ -117,7 +120,7 @@ func TestCorruptCache(t *testing.T) {
 func TestSaveLeavesNoTemporaryFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	st := &store{dir: dir, key: "k"}
+	st := testStore(t, dir, "k")
 	// A directory where the file should be makes the rename fail.
 	require.NoError(t, os.Mkdir(st.path(), 0o700))
 	err := st.save(&session{Version: sessionVersion, AccessToken: "a"})
@@ -130,7 +133,7 @@ func TestSaveLeavesNoTemporaryFile(t *testing.T) {
 
 func TestLockExcludes(t *testing.T) {
 	t.Parallel()
-	st := &store{dir: filepath.Join(t.TempDir(), "cache"), key: "k"}
+	st := testStore(t, filepath.Join(t.TempDir(), "cache"), "k")
 	ctx := context.Background()
 	var holders, most atomic.Int32
 	done := make(chan error)
@@ -185,4 +188,155 @@ func TestDefaultCacheDirMode(t *testing.T) {
 	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
 	assert.Equal(t, os.FileMode(0o700), fileMode(t, dir))
 	assert.Equal(t, os.FileMode(0o600), fileMode(t, h.store().path()))
+}
+
+// testStore opens the store of key in dir, closed when the test ends.
+func testStore(t *testing.T, dir, key string) *store {
+	t.Helper()
+	st, err := newStore(dir, false, key)
+	require.NoError(t, err)
+	t.Cleanup(st.close)
+	return st
+}
+
+// symlink makes a symbolic link, or skips the test where the system does
+// not let this user make one (Windows without the privilege).
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		if runtime.GOOS == "windows" {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+		require.NoError(t, err)
+	}
+}
+
+// TestSymlinkedSession: a symbolic link where the session should be is
+// never followed, to a file outside the directory or inside it: token
+// refuses it, logout removes the link, and login replaces it without
+// writing through it.
+func TestSymlinkedSession(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	tests := []struct {
+		name   string
+		target func(st *store) string
+	}{
+		{"outside the directory", func(*store) string { return filepath.Join(t.TempDir(), "planted.json") }},
+		{"inside the directory", func(st *store) string { return filepath.Join(st.dir, "planted.json") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := p.harness(t)
+			h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+			st := h.store()
+			target := tt.target(st)
+			require.NoError(t, os.Rename(st.path(), target)) // a session someone else could show
+			planted, err := os.ReadFile(target)
+			require.NoError(t, err)
+			symlink(t, target, st.path())
+
+			r := h.mustRun(exitFailure, "", "token")
+			assert.Empty(t, r.stdout)
+			assert.Contains(t, r.stderr, "the cached session "+st.path()+" is a symbolic link, not a file")
+			assert.Contains(t, r.stderr, "run 'cognito-token login'")
+
+			h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+			fi, err := os.Lstat(st.path())
+			require.NoError(t, err)
+			assert.True(t, fi.Mode().IsRegular(), "the link is replaced by a file")
+			after, err := os.ReadFile(target)
+			require.NoError(t, err)
+			assert.Equal(t, planted, after, "nothing is written through the link")
+			r = h.mustRun(exitOK, "", "token")
+			assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
+
+			symlink(t, target, filepath.Join(st.dir, "link"))
+			require.NoError(t, os.Rename(filepath.Join(st.dir, "link"), st.path()))
+			r = h.mustRun(exitFailure, "", "logout")
+			assert.Contains(t, r.stderr, "without revoking")
+			assert.NoFileExists(t, st.path())
+			assert.FileExists(t, target, "logout removes the link, not its target")
+		})
+	}
+}
+
+// TestSymlinkedLock: a symbolic link where the lock file should be is
+// refused, not followed: nothing is created or changed at its target.
+func TestSymlinkedLock(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	h := p.harness(t)
+	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	st := h.store()
+	lock := filepath.Join(st.dir, st.key+lockSuffix)
+	require.NoError(t, os.Remove(lock))
+	outside := t.TempDir()
+	missing, existing := filepath.Join(outside, "created"), filepath.Join(outside, "existing")
+	require.NoError(t, os.WriteFile(existing, []byte("precious"), 0o600))
+
+	for _, target := range []string{missing, existing} {
+		require.NoError(t, os.RemoveAll(lock))
+		symlink(t, target, lock)
+		for _, args := range [][]string{{"token"}, {"login", "--password-stdin"}, {"logout"}} {
+			r := h.mustRun(exitFailure, p.password+"\n", args...)
+			assert.Empty(t, r.stdout)
+			assert.Contains(t, r.stderr, "locking the cached session: "+lock+" is a symbolic link, not a file")
+		}
+	}
+	assert.NoFileExists(t, missing)
+	b, err := os.ReadFile(existing)
+	require.NoError(t, err)
+	assert.Equal(t, "precious", string(b))
+}
+
+// TestTempFileNeverFollowsLink: save creates its temporary file with
+// O_EXCL, so a link planted at the name it picks receives nothing; it
+// picks another.
+func TestTempFileNeverFollowsLink(t *testing.T) {
+	t.Parallel()
+	st := testStore(t, t.TempDir(), "k")
+	st.rand = bytes.NewReader(append(bytes.Repeat([]byte{0}, 8), bytes.Repeat([]byte{1}, 8)...))
+	victim := filepath.Join(t.TempDir(), "victim")
+	require.NoError(t, os.WriteFile(victim, []byte("precious"), 0o600))
+	symlink(t, victim, filepath.Join(st.dir, "k"+tempInfix+"0000000000000000"))
+
+	ses := &session{Version: sessionVersion, AccessToken: "a"}
+	require.NoError(t, st.save(ses))
+	b, err := os.ReadFile(victim)
+	require.NoError(t, err)
+	assert.Equal(t, "precious", string(b))
+	b, err = os.ReadFile(st.path())
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"access_token": "a"`)
+	assert.NoFileExists(t, filepath.Join(st.dir, "k"+tempInfix+"0101010101010101"), "renamed into place")
+}
+
+// TestStaleTempFiles: a temporary file left by a save cut short holds a
+// refresh token; the next command removes it, logout too, and those of
+// other sessions stay.
+func TestStaleTempFiles(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	for _, args := range [][]string{{"token"}, {"logout"}, {"logout", "twice"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			h := p.harness(t)
+			h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+			if args[len(args)-1] == "twice" {
+				args = args[:1]
+				h.mustRun(exitOK, "", args...) // no session left: "nothing to do"
+			}
+			st := h.store()
+			stale := filepath.Join(st.dir, st.key+tempInfix+"deadbeefdeadbeef")
+			other := filepath.Join(st.dir, strings.Repeat("0", 32)+tempInfix+"deadbeefdeadbeef")
+			for _, name := range []string{stale, other} {
+				require.NoError(t, os.WriteFile(name, []byte(`{"refresh_token":"still valid"}`), 0o600))
+			}
+			h.mustRun(exitOK, "", args...)
+			assert.NoFileExists(t, stale)
+			assert.FileExists(t, other)
+		})
+	}
 }

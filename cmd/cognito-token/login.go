@@ -47,6 +47,7 @@ func (c *cli) login(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer st.close()
 
 	conf := c.config(&o)
 	conf.Password = password

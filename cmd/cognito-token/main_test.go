@@ -114,6 +114,7 @@ func (h *harness) store() *store {
 	h.t.Helper()
 	st, err := (&cli{env: func(k string) string { return h.env[k] }}).openStore(h.options())
 	require.NoError(h.t, err)
+	h.t.Cleanup(st.close)
 	return st
 }
 
