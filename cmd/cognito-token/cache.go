@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,7 +39,8 @@ type session struct {
 	Version      int       `json:"version"`
 	UserPoolID   string    `json:"user_pool_id"`
 	ClientID     string    `json:"client_id"`
-	Username     string    `json:"username"` // as typed at sign-in
+	Username     string    `json:"username"`           // as typed at sign-in
+	Endpoint     string    `json:"endpoint,omitempty"` // --endpoint; none for Cognito itself
 	TokenType    string    `json:"token_type"`
 	AccessToken  string    `json:"access_token"`
 	AccessExpiry time.Time `json:"access_token_expiry"`
@@ -70,6 +72,7 @@ func newSession(o *options, tok *oauth2.Token, obtained, received time.Time) *se
 		UserPoolID:   o.poolID,
 		ClientID:     o.clientID,
 		Username:     o.username,
+		Endpoint:     o.endpoint,
 		TokenType:    "Bearer",
 		AccessToken:  access,
 		AccessExpiry: tok.Expiry,
@@ -97,10 +100,12 @@ func (s *session) tokens() []string {
 }
 
 // complete reports whether a session read from disk has what it needs and
-// belongs to o.
+// belongs to o: the same pool, app client and server, and the same user
+// name but for letter case.
 func (s *session) complete(o *options) bool {
 	return s.Version == sessionVersion &&
-		s.UserPoolID == o.poolID && s.ClientID == o.clientID && s.Username == o.username &&
+		s.UserPoolID == o.poolID && s.ClientID == o.clientID && s.Endpoint == o.endpoint &&
+		strings.EqualFold(s.Username, o.username) &&
 		s.AccessToken != "" && s.RefreshToken != "" &&
 		!s.AccessExpiry.IsZero() && !s.IDExpiry.IsZero() && !s.Obtained.IsZero()
 }
@@ -111,7 +116,11 @@ func (s *session) complete(o *options) bool {
 type store struct {
 	dir  string   // for messages
 	root *os.Root // the directory
-	key  string   // file name stem: a hash of pool, client and user name
+	key  string   // file name stem: sessionKey
+
+	// legacyKey, if set, is the stem an earlier version gave the same
+	// session: see migrate.
+	legacyKey string
 
 	// rand names temporary files; crypto/rand when nil.
 	rand io.Reader
@@ -140,12 +149,38 @@ func (c *cli) openStore(o *options) (*store, error) {
 		}
 		dir = filepath.Join(base, "cognito-token")
 	}
+	st, err := newStore(dir, own, sessionKey(o))
+	if err != nil {
+		return nil, err
+	}
+	st.legacyKey = legacyKey(o)
+	return st, nil
+}
+
+// sessionKey names the cache files of o's session: a hash of what
+// identifies it, the user pool, the app client, the user name in lower
+// case (user names and aliases match in any case in Cognito pools, since
+// 2020 by default) and the --endpoint, none for Cognito itself (a session
+// of an emulator is never one of the real pool).
+func sessionKey(o *options) string {
+	return hashKey("cognito-token session 2", o.poolID, o.clientID, strings.ToLower(o.username), o.endpoint)
+}
+
+// legacyKey is the name cognito-token gave to o's cache files before
+// sessionKey: pool, client and user name exactly as typed.
+func legacyKey(o *options) string {
+	return hashKey(o.poolID, o.clientID, o.username)
+}
+
+// hashKey is the first 128 bits of SHA-256 over the fields, each ended by
+// a NUL, in hex.
+func hashKey(fields ...string) string {
 	h := sha256.New()
-	for _, s := range []string{o.poolID, o.clientID, o.username} {
-		h.Write([]byte(s))
+	for _, f := range fields {
+		h.Write([]byte(f))
 		h.Write([]byte{0})
 	}
-	return newStore(dir, own, hex.EncodeToString(h.Sum(nil)[:16]))
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // newStore opens the cache directory dir, creating it with mode 0700 if
@@ -215,12 +250,16 @@ func (s *store) lock(ctx context.Context) (unlock func(), err error) {
 	return unlock, nil
 }
 
-// load reads the session of o, which must exist and be complete.
+// load reads the session of o, which must exist and be complete. A
+// session cached by an earlier version is taken over (migrate).
 func (s *store) load(o *options) (*session, error) {
 	b, err := s.read(s.key + sessionSuffix)
 	var nf *notFileError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		if ses := s.migrate(o); ses != nil {
+			return ses, nil
+		}
 		return nil, &needLoginError{why: fmt.Sprintf("no session is cached for %s", o.username), missing: true}
 	case errors.As(err, &nf):
 		return nil, &needLoginError{why: "the cached session " + nf.Error()}
@@ -232,6 +271,52 @@ func (s *store) load(o *options) (*session, error) {
 		return nil, &needLoginError{why: fmt.Sprintf("the cached session in %s is corrupt or from another version", s.path())}
 	}
 	return &ses, nil
+}
+
+// migrate takes over the session an earlier cognito-token cached for o
+// under legacyKey, if it is complete and came from the server o names:
+// Cognito itself without --endpoint, another server with it, as the ID
+// token's issuer tells (earlier versions kept no endpoint, and used one
+// file for both). The session is saved under the current key, then the
+// old file removed. The caller holds the lock. Anything else leaves the
+// old file as it is, and returns nil.
+func (s *store) migrate(o *options) *session {
+	if s.legacyKey == "" {
+		return nil
+	}
+	b, err := s.read(s.legacyKey + sessionSuffix)
+	if err != nil {
+		return nil
+	}
+	var ses session
+	if err := json.Unmarshal(b, &ses); err != nil || ses.Endpoint != "" {
+		return nil
+	}
+	ses.Endpoint = o.endpoint
+	if !ses.complete(o) || cognitoIssuer(ses.IDToken, o.poolID) != (o.endpoint == "") {
+		return nil
+	}
+	if err := s.save(&ses); err != nil {
+		return &ses // usable now; the next command tries again
+	}
+	_ = s.root.Remove(s.legacyKey + sessionSuffix) // if it stays, it is never read again
+	return &ses
+}
+
+// cognitoIssuer reports whether the (unverified) issuer of the ID token is
+// Cognito's for the pool, https://cognito-idp.<region>.amazonaws.com/<pool
+// ID> (.amazonaws.com.cn in China).
+func cognitoIssuer(idToken, poolID string) bool {
+	var claims struct {
+		Iss string `json:"iss"`
+	}
+	if jwt.Decode(idToken, &claims) != nil {
+		return false
+	}
+	u, err := url.Parse(claims.Iss)
+	return err == nil && u.Scheme == "https" && u.Path == "/"+poolID &&
+		strings.HasPrefix(u.Host, "cognito-idp.") &&
+		(strings.HasSuffix(u.Host, ".amazonaws.com") || strings.HasSuffix(u.Host, ".amazonaws.com.cn"))
 }
 
 // read returns the content of the regular file name, at most
@@ -302,8 +387,9 @@ func (s *store) createTemp() (string, *os.File, error) {
 	return "", nil, errors.New("no free name for a temporary file")
 }
 
-// removeTemps removes the session's temporary files. A save cut short (a
-// login interrupted, a crash) can leave one holding a live refresh token.
+// removeTemps removes the session's temporary files, those an earlier
+// version named after legacyKey too. A save cut short (a login
+// interrupted, a crash) can leave one holding a live refresh token.
 func (s *store) removeTemps() error {
 	d, err := s.root.Open(".")
 	if err != nil {
@@ -315,7 +401,7 @@ func (s *store) removeTemps() error {
 		return err
 	}
 	for _, name := range names {
-		if strings.HasPrefix(name, s.key+tempInfix) {
+		if strings.HasPrefix(name, s.key+tempInfix) || (s.legacyKey != "" && strings.HasPrefix(name, s.legacyKey+tempInfix)) {
 			if rmErr := s.root.Remove(name); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
 				err = rmErr
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -61,6 +62,8 @@ func TestCacheFileNames(t *testing.T) {
 		{poolID: "us-east-1_a", clientID: "d", username: "alice"},
 		{poolID: "us-east-1_b", clientID: "c", username: "alice"},
 		{poolID: "us-east-1_a", clientID: "c\x00", username: "alice"},
+		{poolID: "us-east-1_a", clientID: "c", username: "alice", endpoint: "http://localhost:9229"},
+		{poolID: "us-east-1_a", clientID: "c", username: "alice", endpoint: "http://localhost:9230"},
 		{poolID: "us-east-1_a", clientID: "c", username: "../../etc/passwd"},
 		{poolID: "../x_y", clientID: "/abs", username: `..\..\x`},
 	} {
@@ -69,8 +72,90 @@ func TestCacheFileNames(t *testing.T) {
 		st.close()
 		assert.Equal(t, dir, filepath.Dir(st.path()), "no way out of the cache directory")
 		assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{32}\.json$`), filepath.Base(st.path()))
-		assert.False(t, seen[st.path()], "one file per pool, client and user: %+v", o)
+		assert.False(t, seen[st.path()], "one file per pool, client, user and endpoint: %+v", o)
 		seen[st.path()] = true
+	}
+
+	// User names match in any letter case.
+	assert.Equal(t,
+		sessionKey(&options{poolID: "us-east-1_a", clientID: "c", username: "Alice@Example.COM"}),
+		sessionKey(&options{poolID: "us-east-1_a", clientID: "c", username: "alice@example.com"}))
+	// The names earlier versions used, for migrate.
+	assert.Equal(t, "ccc3c5655c28bf11ec4bed35b4ff5690",
+		legacyKey(&options{poolID: "us-east-1_AbC123", clientID: "client", username: "Alice@Example.com"}))
+}
+
+// TestSessionKey: the session is found whatever the letter case of the
+// user name, and only for the endpoint it came from.
+func TestSessionKey(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	h := p.harness(t)
+	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	ses := h.session()
+
+	r := h.mustRun(exitOK, "", "token", "--username", strings.ToUpper(p.alias))
+	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
+	r = h.mustRun(exitOK, "", "token", "--endpoint", p.srv.URL+"/")
+	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
+
+	other := newPool(t) // another server, with a pool of the same ID
+	r = h.mustRun(exitFailure, "", "token", "--endpoint", other.srv.URL)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "no session is cached for "+p.alias)
+}
+
+// TestLegacyCacheMigrated: a session cached by an earlier version, under
+// the name it used, is taken over if it came from the server named now,
+// and left alone otherwise.
+func TestLegacyCacheMigrated(t *testing.T) {
+	t.Parallel()
+	const poolID = "eu-west-1_AbC123"
+	cognitoIss := "https://cognito-idp.eu-west-1.amazonaws.com/" + poolID
+	tests := []struct {
+		name     string
+		endpoint string
+		iss      string
+		migrated bool
+	}{
+		{"Cognito's session, for Cognito", "", cognitoIss, true},
+		{"an emulator's session, for the emulator", "http://127.0.0.1:9229", "http://localhost:9229/" + poolID, true},
+		{"Cognito's session, for an emulator", "http://127.0.0.1:9229", cognitoIss, false},
+		{"an emulator's session, for Cognito", "", "http://localhost:9229/" + poolID, false},
+		{"a lookalike's session, for Cognito", "", "https://cognito-idp.eu-west-1.amazonaws.com.evil.example/" + poolID, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, map[string]string{envUserPoolID: poolID, envClientID: "client", envUsername: "Alice@Example.com", envEndpoint: tt.endpoint})
+			// Valid for an hour: no network call is made.
+			ses := h.plant(time.Now().Add(time.Hour), map[string]any{"iss": tt.iss})
+			st := h.store()
+			legacy := filepath.Join(st.dir, legacyKey(h.options())+sessionSuffix)
+			var old map[string]any // as earlier versions wrote it: no endpoint
+			b, err := os.ReadFile(st.path())
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(b, &old))
+			delete(old, "endpoint")
+			b, err = json.Marshal(old)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(legacy, b, 0o600))
+			require.NoError(t, os.Remove(st.path()))
+
+			if !tt.migrated {
+				r := h.mustRun(exitFailure, "", "token")
+				assert.Contains(t, r.stderr, "no session is cached")
+				assert.FileExists(t, legacy, "left alone")
+				assert.NoFileExists(t, st.path())
+				return
+			}
+			r := h.mustRun(exitOK, "", "token")
+			assert.Equal(t, ses.AccessToken+"\n", r.stdout)
+			assert.NoFileExists(t, legacy)
+			assert.Equal(t, tt.endpoint, h.session().Endpoint, "saved under the current name")
+			r = h.mustRun(exitOK, "", "token", "--id")
+			assert.Equal(t, ses.IDToken+"\n", r.stdout)
+		})
 	}
 }
 

@@ -97,6 +97,7 @@ func (o *options) resolve(env func(string) string) error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return usagef("--endpoint %q is not an http or https URL", o.endpoint)
 		}
+		o.endpoint = strings.TrimRight(o.endpoint, "/") // one session key for both spellings
 	}
 	prefix, rest, ok := strings.Cut(o.poolID, "_")
 	switch {

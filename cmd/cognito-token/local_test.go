@@ -26,7 +26,7 @@ func TestCognitoLocal(t *testing.T) {
 	h := newHarness(t, nil)
 	h.secret(password)
 	args := []string{"--user-pool-id", pool.ID, "--client-id", pool.ClientID, "--username", "carol", "--endpoint", emu.Endpoint}
-	h.env[envUserPoolID], h.env[envClientID], h.env[envUsername] = pool.ID, pool.ClientID, "carol"
+	h.env[envUserPoolID], h.env[envClientID], h.env[envUsername], h.env[envEndpoint] = pool.ID, pool.ClientID, "carol", emu.Endpoint
 
 	h.mustRun(exitOK, password+"\n", append([]string{"login", "--password-stdin", "--flow", "password"}, args...)...)
 	ses := h.session()

@@ -106,7 +106,7 @@ func (h *harness) mustRun(want int, stdin string, args ...string) result {
 
 // options is the user the harness's environment names.
 func (h *harness) options() *options {
-	return &options{poolID: h.env[envUserPoolID], clientID: h.env[envClientID], username: h.env[envUsername]}
+	return &options{poolID: h.env[envUserPoolID], clientID: h.env[envClientID], username: h.env[envUsername], endpoint: h.env[envEndpoint]}
 }
 
 // store is the cache file of the harness's user.
@@ -491,6 +491,7 @@ func (h *harness) plant(expiry time.Time, claims map[string]any) *session {
 		UserPoolID:   o.poolID,
 		ClientID:     o.clientID,
 		Username:     o.username,
+		Endpoint:     o.endpoint,
 		TokenType:    "Bearer",
 		AccessToken:  unsignedJWT(h.t, c),
 		AccessExpiry: expiry,
