@@ -40,6 +40,9 @@ type harness struct {
 	env map[string]string
 	// noRetries turns the SDK's retries off, so that a failure is final.
 	noRetries bool
+	// afterCall, if set, is called with the operation's name after each
+	// call to the API has its answer.
+	afterCall func(operation string)
 
 	mu      sync.Mutex
 	secrets []string // never allowed on stderr
@@ -77,11 +80,27 @@ func (h *harness) run(stdin string, args ...string) result {
 		stdout: &stdout,
 		stderr: &stderr,
 	}
-	if h.noRetries {
-		c.sdkOptions = func(o *cip.Options) { o.Retryer = aws.NopRetryer{} }
+	c.sdkOptions = func(o *cip.Options) {
+		if h.noRetries {
+			o.Retryer = aws.NopRetryer{}
+		}
+		if h.afterCall != nil {
+			o.HTTPClient = &http.Client{Transport: hookTransport(h.afterCall)}
+		}
 	}
 	code := c.run(context.Background(), args)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// hookTransport is an HTTP transport that calls itself with the operation's
+// name after each call to the API.
+type hookTransport func(operation string)
+
+func (after hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	after(op)
+	return resp, err
 }
 
 // check asserts that r's stderr reveals no password, secret or token.

@@ -33,8 +33,9 @@ prints the bare access token and a newline, for
 
 When the renewal meets a passing fault (throttling, a server error, no
 network) while the cached token is still valid, that token is printed,
-with a warning on stderr. When Cognito refuses the refresh token for good,
-it exits 1 and says to run login again.
+with a warning on stderr; so is a renewed token that cannot be cached
+(disk full, read-only directory). When Cognito refuses the refresh token
+for good, it exits 1 and says to run login again.
 `
 
 // token prints a valid token from the cached session.
@@ -95,7 +96,8 @@ func (s *session) expiryOf(out output) time.Time {
 
 // renewIfNeeded hands the session to the library's token source, which
 // returns it as it is while it is valid (no network call) and renews it
-// otherwise; a renewed session is saved. The caller holds the lock.
+// otherwise; a renewed session is saved, or, if that fails, used with a
+// warning. The caller holds the lock.
 func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *session, out output) (*session, error) {
 	expiry := ses.expiryOf(out)
 	conf := c.config(o)
@@ -123,7 +125,9 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 	renewed := newSession(o, tok, obtained, time.Now())
 	c.keepSecret(renewed.tokens()...)
 	if err := st.save(renewed); err != nil {
-		return nil, err
+		// The new token is valid all the same (disk full, read-only
+		// cache): print it, and renew again next time.
+		c.msg("warning: %v; the token printed is valid, but the next call renews it again", err)
 	}
 	return renewed, nil
 }

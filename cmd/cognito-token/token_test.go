@@ -159,3 +159,26 @@ func TestEarlyExpiry(t *testing.T) {
 	assert.Equal(t, time.Second, earlyExpiry(now, now.Add(2*time.Second)))
 	assert.Equal(t, time.Nanosecond, earlyExpiry(now, now.Add(-time.Second)))
 }
+
+// TestTokenWhenSaveFails: a renewed token is printed, with a warning, when
+// the renewed session cannot be saved.
+func TestTokenWhenSaveFails(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	h := p.harness(t)
+	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	before := h.session()
+	h.expire()
+	dir := h.store().dir
+	h.afterCall = func(op string) {
+		// Once the session is read and renewed, the directory goes and a
+		// file takes its name: nothing can be saved there.
+		require.NoError(t, os.RemoveAll(dir))
+		require.NoError(t, os.WriteFile(dir, nil, 0o600))
+	}
+	r := h.mustRun(exitOK, "", "token")
+	assert.NotEqual(t, before.AccessToken+"\n", r.stdout)
+	assert.Equal(t, "access", p.claims(t, strings.TrimSpace(r.stdout))["token_use"], "a valid token")
+	assert.Contains(t, r.stderr, "warning: saving the session: ")
+	assert.Contains(t, r.stderr, "the token printed is valid, but the next call renews it again")
+}
