@@ -14,16 +14,19 @@ import (
 const revokeTimeout = time.Minute
 
 const logoutHelp = `Revokes the session's refresh token with Cognito (RevokeToken) and deletes
-the cached session. If the revocation fails, the session is still deleted
-here and the command exits 1: the refresh token then stays valid until it
-expires.
+the cached session. If the revocation fails (no network, the app client's
+secret missing), the session is kept and it exits 1: run it again once that
+is fixed, or with --force to forget the session here all the same, its
+refresh token then staying valid until it expires.
 `
 
 // logout revokes the refresh token and forgets the session.
 func (c *cli) logout(ctx context.Context, args []string) error {
 	var o options
+	var force bool
 	fs := newFlagSet("logout")
 	o.addUserFlags(fs)
+	fs.BoolVar(&force, "force", false, "forget the session even if its refresh token cannot be revoked")
 	if err := c.parse(fs, logoutHelp, args); err != nil {
 		return err
 	}
@@ -48,12 +51,21 @@ func (c *cli) logout(ctx context.Context, args []string) error {
 	}
 	c.keepSecret(ses.tokens()...)
 
-	revokeErr := c.revoke(ctx, &o, ses.RefreshToken)
+	if err := c.revoke(ctx, &o, ses.RefreshToken); err != nil {
+		if !force || ctx.Err() != nil {
+			// Deleting the session would leave a valid refresh token that
+			// could no longer be revoked.
+			return fmt.Errorf("could not revoke the refresh token, so the session is kept: %w; run logout again once that is fixed, or 'cognito-token logout --force' to forget the session without revoking it", err)
+		}
+		if err := st.remove(); err != nil {
+			return err
+		}
+		c.msg("warning: could not revoke the refresh token: %v", err)
+		c.msg("Forgot the session of %s here, but its refresh token was NOT revoked: it stays valid until it expires.", o.username)
+		return nil
+	}
 	if err := st.remove(); err != nil {
 		return err
-	}
-	if revokeErr != nil {
-		return fmt.Errorf("the session is deleted here, but revoking its refresh token failed, so it stays valid until it expires: %w", revokeErr)
 	}
 	c.msg("Signed out %s: refresh token revoked, session deleted.", o.username)
 	return nil
@@ -68,5 +80,8 @@ func (c *cli) revoke(ctx context.Context, o *options, refreshToken string) error
 		in.ClientSecret = aws.String(o.secret)
 	}
 	_, err := c.newClient(o).RevokeToken(ctx, in)
+	if secretRefused(err) {
+		return secretRefusedError(err)
+	}
 	return err
 }
