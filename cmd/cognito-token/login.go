@@ -12,7 +12,8 @@ import (
 const loginHelp = `Signs in, with SRP unless --flow password is given, and caches the
 session (never the password) for the token command. The password is read
 from the terminal without echo, or from the first line of stdin with
---password-stdin.
+--password-stdin. A session cached before for the same user is replaced,
+and its refresh token revoked (a warning says if that fails).
 `
 
 // login signs in with the password and caches the session.
@@ -70,10 +71,22 @@ func (c *cli) login(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	if err := st.save(ses); err != nil {
+	// A session this one replaces: its refresh token is revoked once the
+	// new session is saved. Any error means there is none to revoke.
+	old, _ := st.load(&o)
+	if old != nil {
+		c.keepSecret(old.tokens()...)
+	}
+	err = st.save(ses)
+	unlock() // the revocation below needs no lock
+	if err != nil {
 		return err
 	}
 	c.msg("Signed in as %s; session cached in %s", o.username, st.path())
+	if old != nil && old.RefreshToken != ses.RefreshToken {
+		if err := c.revoke(ctx, &o, old.RefreshToken); err != nil {
+			c.msg("warning: could not revoke the refresh token of the session this one replaces, so it stays valid until it expires: %v", err)
+		}
+	}
 	return nil
 }

@@ -33,3 +33,33 @@ func TestLoginFailures(t *testing.T) {
 	assert.Contains(t, r.stderr, "SOFTWARE_TOKEN_MFA challenge")
 	assert.NoFileExists(t, h.store().path())
 }
+
+// TestLoginReplacesSession: a second login revokes the refresh token of the
+// session it replaces, or warns when it cannot.
+func TestLoginReplacesSession(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	h := p.harness(t)
+	h.noRetries = true
+	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	first := h.session()
+
+	r := h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	assert.NotContains(t, r.stderr, "warning")
+	second := h.session()
+	assert.NotEqual(t, first.RefreshToken, second.RefreshToken)
+	assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
+	assert.False(t, p.refreshWorks(t, first.RefreshToken), "the replaced session is revoked")
+	assert.True(t, p.refreshWorks(t, second.RefreshToken))
+
+	p.srv.FailNext("RevokeToken", 1, "InternalErrorException")
+	r = h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	assert.Contains(t, r.stderr, "Signed in as "+p.alias)
+	assert.Contains(t, r.stderr, "warning: could not revoke the refresh token of the session this one replaces")
+	assert.Contains(t, r.stderr, "InternalErrorException")
+	third := h.session()
+	assert.NotEqual(t, second.RefreshToken, third.RefreshToken, "the new session is kept")
+	assert.True(t, p.refreshWorks(t, second.RefreshToken), "as the warning says")
+	r = h.mustRun(exitOK, "", "token")
+	assert.Equal(t, third.AccessToken+"\n", r.stdout)
+}
