@@ -64,3 +64,13 @@ func apiMessage(err error) string {
 	}
 	return err.Error()
 }
+
+// srpUnsupported reports whether err is a server saying it does not do
+// what was asked, as cognito-local answers an SRP sign-in: HTTP 500 with
+// "__type": "CognitoLocal#Unsupported" and "message": "Cognito Local
+// unsupported feature: ...", which the SDK reports with the code
+// Unsupported.
+func srpUnsupported(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "Unsupported"
+}

@@ -14,6 +14,8 @@ session (never the password) for the token command. The password is read
 from the terminal without echo, or from the first line of stdin with
 --password-stdin. A session cached before for the same user is replaced,
 and its refresh token revoked (a warning says if that fails).
+
+Emulators without SRP, such as cognito-local, need --flow password.
 `
 
 // login signs in with the password and caches the session.
@@ -61,6 +63,9 @@ func (c *cli) login(ctx context.Context, args []string) error {
 		}
 		if secretRefused(err) {
 			return secretRefusedError(err)
+		}
+		if o.flow == "srp" && o.endpoint != "" && srpUnsupported(err) {
+			return fmt.Errorf("the server at %s does not do SRP sign-in (%s): use --flow password with it, as with cognito-local", o.endpoint, apiMessage(err))
 		}
 		return err // the library's error says what failed
 	}

@@ -63,3 +63,21 @@ func TestLoginReplacesSession(t *testing.T) {
 	r = h.mustRun(exitOK, "", "token")
 	assert.Equal(t, third.AccessToken+"\n", r.stdout)
 }
+
+// TestSRPUnsupported: an emulator without SRP, such as cognito-local,
+// answers an SRP sign-in as cognito-local does; the message says to use
+// --flow password.
+func TestSRPUnsupported(t *testing.T) {
+	t.Parallel()
+	url := fakeAPI(t, func(op string, body []byte) (int, any) {
+		return 500, apiError("CognitoLocal#Unsupported", "Cognito Local unsupported feature: USER_SRP_AUTH")
+	})
+	h := fakeHarness(t, url)
+	r := h.mustRun(exitFailure, "Pa55word!\n", "login", "--password-stdin")
+	assert.Equal(t, "cognito-token: the server at "+url+" does not do SRP sign-in "+
+		"(Cognito Local unsupported feature: USER_SRP_AUTH): use --flow password with it, as with cognito-local\n", r.stderr)
+
+	r = h.mustRun(exitFailure, "Pa55word!\n", "login", "--password-stdin", "--flow", "password")
+	assert.Contains(t, r.stderr, "Unsupported")
+	assert.NotContains(t, r.stderr, "use --flow password", "the advice only for SRP")
+}
