@@ -86,6 +86,7 @@ Usage:
   cognito-token login  [flags]   sign in and cache the session
   cognito-token token  [flags]   print a valid token, renewing it from the cache when needed
   cognito-token logout [flags]   revoke the refresh token and forget the session
+  cognito-token version          print the version (also --version)
 
 Run 'cognito-token <command> --help' for a command's flags.
 `
@@ -120,7 +121,7 @@ type cli struct {
 // message on stderr.
 func (c *cli) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		c.msg("cognito-token: missing command: demo, login, token or logout (run 'cognito-token --help')")
+		c.msg("cognito-token: missing command: demo, login, token, logout or version (run 'cognito-token --help')")
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
@@ -134,6 +135,9 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		err = c.token(ctx, rest)
 	case "logout":
 		err = c.logout(ctx, rest)
+	case "version", "-version", "--version":
+		cmd = "version"
+		err = c.version(rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK
