@@ -46,7 +46,7 @@ func (c *cli) token(ctx context.Context, args []string) error {
 	o.addUserFlags(fs)
 	fs.BoolVar(&id, "id", false, "print the ID token instead of the access token")
 	fs.BoolVar(&asJSON, "json", false, "print both tokens, the token type and the expiries as JSON")
-	fs.BoolVar(&execCredential, "exec-credential", false, "print a Kubernetes client.authentication.k8s.io/v1 ExecCredential with the ID token")
+	fs.BoolVar(&execCredential, "exec-credential", false, "print a Kubernetes ExecCredential with the ID token, for kubectl: client.authentication.k8s.io/v1, or the apiVersion asked for in $"+envExecInfo)
 	if err := c.parse(fs, tokenHelp, args); err != nil {
 		return err
 	}
@@ -63,6 +63,13 @@ func (c *cli) token(ctx context.Context, args []string) error {
 	if n > 1 {
 		return usagef("--id, --json and --exec-credential exclude one another")
 	}
+	var apiVersion string
+	if out == printExecCredential {
+		var err error
+		if apiVersion, err = execAPIVersion(c.env); err != nil {
+			return err
+		}
+	}
 	st, unlock, err := c.lockedStore(ctx, &o)
 	if err != nil {
 		return err
@@ -76,7 +83,7 @@ func (c *cli) token(ctx context.Context, args []string) error {
 	if ses, err = c.renewIfNeeded(ctx, &o, st, ses, out); err != nil {
 		return err
 	}
-	return c.show(ses, out)
+	return c.show(ses, out, apiVersion)
 }
 
 // expiryOf returns when the token (or tokens) that out prints expire.
@@ -144,7 +151,43 @@ func earlyExpiry(obtained, expiry time.Time) time.Duration {
 	return renewBefore
 }
 
-// execCredential is a Kubernetes client.authentication.k8s.io/v1
+// envExecInfo is the environment variable in which kubectl describes the
+// ExecCredential it wants from a credential plugin, as JSON such as
+// {"apiVersion": "client.authentication.k8s.io/v1", "kind":
+// "ExecCredential", "spec": {"interactive": false}}.
+const envExecInfo = "KUBERNETES_EXEC_INFO"
+
+// The versions of Kubernetes' client authentication API that token
+// --exec-credential speaks; an ExecCredential's status is the same in both.
+const (
+	execV1      = "client.authentication.k8s.io/v1"
+	execV1beta1 = "client.authentication.k8s.io/v1beta1"
+)
+
+// execAPIVersion is the apiVersion of the ExecCredential kubectl asks for
+// in $KUBERNETES_EXEC_INFO: v1 when the variable is not set (the command
+// was run by hand) or names none.
+func execAPIVersion(env func(string) string) (string, error) {
+	info := env(envExecInfo)
+	if info == "" {
+		return execV1, nil
+	}
+	var req struct {
+		APIVersion string `json:"apiVersion"`
+	}
+	if err := json.Unmarshal([]byte(info), &req); err != nil {
+		return "", fmt.Errorf("$%s is not the JSON kubectl sets: %v", envExecInfo, err)
+	}
+	switch req.APIVersion {
+	case "":
+		return execV1, nil
+	case execV1, execV1beta1:
+		return req.APIVersion, nil
+	}
+	return "", fmt.Errorf("kubectl asks for an ExecCredential of apiVersion %q ($%s), but cognito-token gives only %s and %s: set one of them as the apiVersion of the kubeconfig's exec section", req.APIVersion, envExecInfo, execV1, execV1beta1)
+}
+
+// execCredential is a Kubernetes client.authentication.k8s.io
 // ExecCredential, as kubectl expects from a credential plugin.
 type execCredential struct {
 	APIVersion string               `json:"apiVersion"`
@@ -166,8 +209,9 @@ type tokenJSON struct {
 	IDTokenExpiry string `json:"id_token_expiry"`
 }
 
-// show writes the session's token as out asks.
-func (c *cli) show(ses *session, out output) error {
+// show writes the session's token as out asks; an ExecCredential has the
+// given apiVersion.
+func (c *cli) show(ses *session, out output, apiVersion string) error {
 	if out != printAccess && ses.IDToken == "" {
 		return &needLoginError{why: "the cached session has no ID token"}
 	}
@@ -193,7 +237,7 @@ func (c *cli) show(ses *session, out output) error {
 		}
 	case printExecCredential:
 		v = execCredential{
-			APIVersion: "client.authentication.k8s.io/v1",
+			APIVersion: apiVersion,
 			Kind:       "ExecCredential",
 			Status:     execCredentialStatus{Token: ses.IDToken, ExpirationTimestamp: rfc3339(ses.IDExpiry)},
 		}

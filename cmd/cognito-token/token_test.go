@@ -182,3 +182,49 @@ func TestTokenWhenSaveFails(t *testing.T) {
 	assert.Contains(t, r.stderr, "warning: saving the session: ")
 	assert.Contains(t, r.stderr, "the token printed is valid, but the next call renews it again")
 }
+
+// TestExecCredentialAPIVersion: --exec-credential answers in the
+// apiVersion kubectl asks for in $KUBERNETES_EXEC_INFO, v1 by default.
+func TestExecCredentialAPIVersion(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	tests := []struct {
+		name, info string
+		want       string // apiVersion, or "" for an error
+		wantErr    string
+	}{
+		{name: "unset", want: "client.authentication.k8s.io/v1"},
+		{name: "v1", info: `{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}`, want: "client.authentication.k8s.io/v1"},
+		{name: "v1beta1", info: `{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{"interactive":false}}`, want: "client.authentication.k8s.io/v1beta1"},
+		{name: "none named", info: `{"kind":"ExecCredential"}`, want: "client.authentication.k8s.io/v1"},
+		{
+			name:    "unknown",
+			info:    `{"apiVersion":"client.authentication.k8s.io/v1alpha1","kind":"ExecCredential"}`,
+			wantErr: `kubectl asks for an ExecCredential of apiVersion "client.authentication.k8s.io/v1alpha1" ($KUBERNETES_EXEC_INFO), but cognito-token gives only client.authentication.k8s.io/v1 and client.authentication.k8s.io/v1beta1`,
+		},
+		{name: "not JSON", info: `apiVersion: v1`, wantErr: "$KUBERNETES_EXEC_INFO is not the JSON kubectl sets"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := p.harness(t)
+			h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+			h.env[envExecInfo] = tt.info
+			if tt.wantErr != "" {
+				r := h.mustRun(exitFailure, "", "token", "--exec-credential")
+				assert.Empty(t, r.stdout)
+				assert.Contains(t, r.stderr, tt.wantErr)
+				// The other outputs do not look at it.
+				r = h.mustRun(exitOK, "", "token")
+				assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
+				return
+			}
+			r := h.mustRun(exitOK, "", "token", "--exec-credential")
+			var ec execCredential
+			decodeJSON(t, r.stdout, &ec)
+			assert.Equal(t, tt.want, ec.APIVersion)
+			assert.Equal(t, "ExecCredential", ec.Kind)
+			assert.Equal(t, h.session().IDToken, ec.Status.Token)
+		})
+	}
+}
