@@ -3,12 +3,17 @@
 // renewing them with the refresh token when they are about to expire. It is
 // built on the github.com/seed-e8acf5fd/cognito token source.
 //
+// Install it with go install github.com/seed-e8acf5fd/cognito/cmd/cognito-token@latest,
+// or, in a clone of the repository, with go install ./cmd/cognito-token (or
+// go build ./cmd/cognito-token for a binary in the current directory).
+//
 // Usage:
 //
 //	cognito-token demo     # a local pool: sign in with SRP, call an API, watch renewals
 //	cognito-token login    # sign in and cache the session
 //	cognito-token token    # print a valid token, renewing it from the cache when needed
 //	cognito-token logout   # revoke the refresh token and forget the session
+//	cognito-token version  # the module and Go versions it was built from (also --version)
 //
 // Start with the demo: it needs no AWS account. Then, for a real pool:
 //
@@ -28,10 +33,16 @@
 // flag: it comes from COGNITO_CLIENT_SECRET or, with --client-secret-stdin,
 // from the next line of standard input.
 //
+// cognito-local does not do SRP: with --endpoint pointing at it, log in
+// with --flow password.
+//
 // token prints the bare access token and a newline; --id prints the ID
 // token instead, --json both tokens with the token type and their expiries,
-// and --exec-credential a Kubernetes client.authentication.k8s.io/v1
-// ExecCredential carrying the ID token, for a kubeconfig user such as:
+// and --exec-credential a Kubernetes ExecCredential carrying the ID token,
+// in the apiVersion kubectl asks for in KUBERNETES_EXEC_INFO
+// (client.authentication.k8s.io/v1 or v1beta1; v1 when it is not set). In a
+// kubeconfig, give the pool, client and user as flags: kubectl runs the
+// command with an environment that may not have the COGNITO_ variables.
 //
 //	users:
 //	- name: cognito
@@ -46,19 +57,32 @@
 //
 // login keeps the session (access, ID and refresh tokens and their expiries,
 // never the password or the client secret) in a file of its own per user
-// pool, app client and user name under the user's cache directory, such as
-// ~/.cache/cognito-token on Linux, or in $COGNITO_TOKEN_CACHE_DIR when it is
-// set. The directory is private to the user (0700) and each file is 0600.
-// Several token commands running at once take turns through a lock file, so
-// an expired session is renewed once. A token is renewed when it has less
-// than a minute left (or, for tokens living under two minutes, after half
-// its life).
+// pool, app client, user name (letter case aside) and --endpoint, under the
+// user's cache directory, such as ~/.cache/cognito-token on Linux, or in
+// $COGNITO_TOKEN_CACHE_DIR when it is set. The default directory is made
+// private to the user (0700); on Unix, any cache directory that belongs to
+// another user or that others can write to, such as /tmp, is refused. Each
+// file is 0600, written to a new temporary file and renamed into place;
+// cognito-token never follows a symbolic link in the directory. Several
+// token commands running at once take turns through a lock file, so an
+// expired session is renewed once. A token is renewed when it has less than
+// a minute left (or, for tokens living under two minutes, after half its
+// life). If the renewed session cannot be saved, the new token is printed
+// all the same, with a warning.
+//
+// A second login replaces the cached session and revokes its refresh
+// token. logout revokes the refresh token, then deletes the session; if
+// Cognito cannot be reached or refuses (a client secret missing), it keeps
+// the session and exits 1, and logout --force forgets it all the same,
+// saying that its refresh token stays valid.
 //
 // # Exit status
 //
 // 0 on success, 1 on failure (including "no session: run cognito-token
-// login"), 2 for a usage error. Messages go to standard error and never
-// contain a password, a client secret or a token.
+// login"), 2 for a usage error. Messages go to standard error, one line
+// each. They never contain a password, a client secret or a token (any the
+// server echoes back is redacted), and text from the server is stripped of
+// terminal control characters.
 package main
 
 import (
