@@ -10,7 +10,8 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 )
 
-// revokeTimeout bounds the RevokeToken call of logout.
+// revokeTimeout bounds a RevokeToken call (logout, and login replacing a
+// session).
 const revokeTimeout = time.Minute
 
 const logoutHelp = `Revokes the session's refresh token with Cognito (RevokeToken) and deletes

@@ -117,8 +117,7 @@ Run 'cognito-token <command> --help' for a command's flags.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	c := &cli{env: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
-	code := c.run(ctx, os.Args[1:])
+	code := (&cli{env: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}).run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
