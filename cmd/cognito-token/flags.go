@@ -97,6 +97,7 @@ func (o *options) resolve(env func(string) string) error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return usagef("--endpoint %q is not an http or https URL", o.endpoint)
 		}
+		o.endpoint = strings.TrimRight(o.endpoint, "/") // one session key for both spellings
 	}
 	prefix, rest, ok := strings.Cut(o.poolID, "_")
 	switch {
@@ -179,6 +180,7 @@ func (c *cli) readInputs(o *options) (password string, err error) {
 	} else {
 		o.secret = c.env(envClientSecret)
 	}
+	c.keepSecret(password, o.secret)
 	return password, nil
 }
 
@@ -245,6 +247,7 @@ func (c *cli) promptPassword(ctx context.Context, fd int, username string) (stri
 		if len(r.pw) == 0 {
 			return "", usagef("empty password")
 		}
+		c.keepSecret(string(r.pw))
 		return string(r.pw), nil
 	case <-ctx.Done():
 		// ReadPassword is left blocked; the process is about to exit.

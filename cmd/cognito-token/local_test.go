@@ -26,7 +26,12 @@ func TestCognitoLocal(t *testing.T) {
 	h := newHarness(t, nil)
 	h.secret(password)
 	args := []string{"--user-pool-id", pool.ID, "--client-id", pool.ClientID, "--username", "carol", "--endpoint", emu.Endpoint}
-	h.env[envUserPoolID], h.env[envClientID], h.env[envUsername] = pool.ID, pool.ClientID, "carol"
+	h.env[envUserPoolID], h.env[envClientID], h.env[envUsername], h.env[envEndpoint] = pool.ID, pool.ClientID, "carol", emu.Endpoint
+
+	// cognito-local has no SRP, the default.
+	r := h.mustRun(exitFailure, password+"\n", append([]string{"login", "--password-stdin"}, args...)...)
+	assert.Contains(t, r.stderr, "does not do SRP sign-in")
+	assert.Contains(t, r.stderr, "use --flow password")
 
 	h.mustRun(exitOK, password+"\n", append([]string{"login", "--password-stdin", "--flow", "password"}, args...)...)
 	ses := h.session()
@@ -34,7 +39,7 @@ func TestCognitoLocal(t *testing.T) {
 	assert.WithinDuration(t, ses.Obtained.Add(lifetime), ses.AccessExpiry, 500*time.Millisecond)
 	assert.WithinDuration(t, ses.Obtained.Add(lifetime), ses.IDExpiry, 500*time.Millisecond)
 
-	r := h.mustRun(exitOK, "", append([]string{"token"}, args...)...)
+	r = h.mustRun(exitOK, "", append([]string{"token"}, args...)...)
 	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
 
 	// The session is renewed at half its life.

@@ -18,21 +18,22 @@ const lockPoll = 10 * time.Millisecond
 const staleLock = lockTimeout + time.Minute
 
 // acquireLock is the fallback for systems without flock: the lock is held
-// by whoever creates the file at path (O_EXCL), and released by removing
-// it. A lock file older than staleLock is removed, so a crashed process
-// does not block the cache for ever.
-func acquireLock(ctx context.Context, path string) (func(), error) {
+// by whoever creates the file name in root (O_EXCL, which follows no
+// symbolic link), and released by removing it. A lock file older than
+// staleLock is removed, so a crashed process does not block the cache for
+// ever.
+func acquireLock(ctx context.Context, root *os.Root, name string) (func(), error) {
 	for {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
 			f.Close()
-			return func() { os.Remove(path) }, nil
+			return func() { root.Remove(name) }, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, err
 		}
-		if fi, err := os.Stat(path); err == nil && time.Since(fi.ModTime()) > staleLock {
-			os.Remove(path)
+		if fi, err := root.Lstat(name); err == nil && time.Since(fi.ModTime()) > staleLock {
+			root.Remove(name)
 			continue
 		}
 		t := time.NewTimer(lockPoll)

@@ -3,12 +3,17 @@
 // renewing them with the refresh token when they are about to expire. It is
 // built on the github.com/seed-e8acf5fd/cognito token source.
 //
+// Install it with go install github.com/seed-e8acf5fd/cognito/cmd/cognito-token@latest,
+// or, in a clone of the repository, with go install ./cmd/cognito-token (or
+// go build ./cmd/cognito-token for a binary in the current directory).
+//
 // Usage:
 //
 //	cognito-token demo     # a local pool: sign in with SRP, call an API, watch renewals
 //	cognito-token login    # sign in and cache the session
 //	cognito-token token    # print a valid token, renewing it from the cache when needed
 //	cognito-token logout   # revoke the refresh token and forget the session
+//	cognito-token version  # the module and Go versions it was built from (also --version)
 //
 // Start with the demo: it needs no AWS account. Then, for a real pool:
 //
@@ -28,10 +33,16 @@
 // flag: it comes from COGNITO_CLIENT_SECRET or, with --client-secret-stdin,
 // from the next line of standard input.
 //
+// cognito-local does not do SRP: with --endpoint pointing at it, log in
+// with --flow password.
+//
 // token prints the bare access token and a newline; --id prints the ID
 // token instead, --json both tokens with the token type and their expiries,
-// and --exec-credential a Kubernetes client.authentication.k8s.io/v1
-// ExecCredential carrying the ID token, for a kubeconfig user such as:
+// and --exec-credential a Kubernetes ExecCredential carrying the ID token,
+// in the apiVersion kubectl asks for in KUBERNETES_EXEC_INFO
+// (client.authentication.k8s.io/v1 or v1beta1; v1 when it is not set). In a
+// kubeconfig, give the pool, client and user as flags: kubectl runs the
+// command with an environment that may not have the COGNITO_ variables.
 //
 //	users:
 //	- name: cognito
@@ -46,19 +57,32 @@
 //
 // login keeps the session (access, ID and refresh tokens and their expiries,
 // never the password or the client secret) in a file of its own per user
-// pool, app client and user name under the user's cache directory, such as
-// ~/.cache/cognito-token on Linux, or in $COGNITO_TOKEN_CACHE_DIR when it is
-// set. The directory is private to the user (0700) and each file is 0600.
-// Several token commands running at once take turns through a lock file, so
-// an expired session is renewed once. A token is renewed when it has less
-// than a minute left (or, for tokens living under two minutes, after half
-// its life).
+// pool, app client, user name (letter case aside) and --endpoint, under the
+// user's cache directory, such as ~/.cache/cognito-token on Linux, or in
+// $COGNITO_TOKEN_CACHE_DIR when it is set. The default directory is made
+// private to the user (0700); on Unix, any cache directory that belongs to
+// another user or that others can write to, such as /tmp, is refused. Each
+// file is 0600, written to a new temporary file and renamed into place;
+// cognito-token never follows a symbolic link in the directory. Several
+// token commands running at once take turns through a lock file, so an
+// expired session is renewed once. A token is renewed when it has less than
+// a minute left (or, for tokens living under two minutes, after half its
+// life). If the renewed session cannot be saved, the new token is printed
+// all the same, with a warning.
+//
+// A second login replaces the cached session and revokes its refresh
+// token. logout revokes the refresh token, then deletes the session; if
+// Cognito cannot be reached or refuses (a client secret missing), it keeps
+// the session and exits 1, and logout --force forgets it all the same,
+// saying that its refresh token stays valid.
 //
 // # Exit status
 //
 // 0 on success, 1 on failure (including "no session: run cognito-token
-// login"), 2 for a usage error. Messages go to standard error and never
-// contain a password, a client secret or a token.
+// login"), 2 for a usage error. Messages go to standard error, one line
+// each. They never contain a password, a client secret or a token (any the
+// server echoes back is redacted), and text from the server is stripped of
+// terminal control characters.
 package main
 
 import (
@@ -86,33 +110,23 @@ Usage:
   cognito-token login  [flags]   sign in and cache the session
   cognito-token token  [flags]   print a valid token, renewing it from the cache when needed
   cognito-token logout [flags]   revoke the refresh token and forget the session
+  cognito-token version          print the version (also --version)
 
 Run 'cognito-token <command> --help' for a command's flags.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	code := (&cli{env: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}).run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
-// run runs the command line args (without the program name) and returns the
-// exit status.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return runEnv(ctx, args, os.Getenv, stdin, stdout, stderr)
-}
-
-// runEnv is run with the environment read through env, so that tests can
-// run in parallel, each with an environment of its own.
-func runEnv(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{env: env, stdin: stdin, stdout: stdout, stderr: stderr}
-	return c.main(ctx, args)
-}
-
-// cli is one invocation of the program: where it reads and writes.
+// cli is one invocation of the program: where it reads and writes. Tests
+// make their own, with an environment of their own, and run them in
+// parallel.
 type cli struct {
-	env    func(string) string
+	env    func(string) string // os.Getenv, or a test's environment
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -120,13 +134,17 @@ type cli struct {
 	// sdkOptions, when set, adjusts the options of every SDK client the
 	// commands build; tests use it to turn retries off.
 	sdkOptions func(*cip.Options)
+
+	// secrets are never printed; see keepSecret.
+	secrets []string
 }
 
-// main dispatches to a command and turns its error into an exit status and
-// a message on stderr.
-func (c *cli) main(ctx context.Context, args []string) int {
+// run runs the command line args (without the program name): it
+// dispatches to a command and turns its error into an exit status and a
+// message on stderr.
+func (c *cli) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(c.stderr, "cognito-token: missing command: demo, login, token or logout (run 'cognito-token --help')")
+		c.msg("cognito-token: missing command: demo, login, token, logout or version (run 'cognito-token --help')")
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
@@ -140,11 +158,14 @@ func (c *cli) main(ctx context.Context, args []string) int {
 		err = c.token(ctx, rest)
 	case "logout":
 		err = c.logout(ctx, rest)
+	case "version", "-version", "--version":
+		cmd = "version"
+		err = c.version(rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(c.stderr, "cognito-token: unknown command %q (run 'cognito-token --help')\n", cmd)
+		c.msg("cognito-token: unknown command %q (run 'cognito-token --help')", cmd)
 		return exitUsage
 	}
 	var uerr *usageError
@@ -152,25 +173,13 @@ func (c *cli) main(ctx context.Context, args []string) int {
 	case err == nil, errors.Is(err, errHelpShown):
 		return exitOK
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		fmt.Fprintln(c.stderr, "cognito-token: interrupted")
+		c.msg("cognito-token: interrupted")
 		return exitFailure
 	case errors.As(err, &uerr):
-		fmt.Fprintf(c.stderr, "cognito-token %s: %s (run 'cognito-token %s --help')\n", cmd, uerr.msg, cmd)
+		c.msg("cognito-token %s: %s (run 'cognito-token %s --help')", cmd, uerr.msg, cmd)
 		return exitUsage
 	default:
-		fmt.Fprintf(c.stderr, "cognito-token: %v\n", err)
+		c.msg("cognito-token: %v", err)
 		return exitFailure
 	}
 }
-
-// usageError is a mistake in the command line: exit status 2 and a hint.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-// errHelpShown means a command printed its help as asked: exit status 0.
-var errHelpShown = errors.New("help shown")

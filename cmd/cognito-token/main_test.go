@@ -3,7 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,6 +40,9 @@ type harness struct {
 	env map[string]string
 	// noRetries turns the SDK's retries off, so that a failure is final.
 	noRetries bool
+	// afterCall, if set, is called with the operation's name after each
+	// call to the API has its answer.
+	afterCall func(operation string)
 
 	mu      sync.Mutex
 	secrets []string // never allowed on stderr
@@ -70,11 +80,27 @@ func (h *harness) run(stdin string, args ...string) result {
 		stdout: &stdout,
 		stderr: &stderr,
 	}
-	if h.noRetries {
-		c.sdkOptions = func(o *cip.Options) { o.Retryer = aws.NopRetryer{} }
+	c.sdkOptions = func(o *cip.Options) {
+		if h.noRetries {
+			o.Retryer = aws.NopRetryer{}
+		}
+		if h.afterCall != nil {
+			o.HTTPClient = &http.Client{Transport: hookTransport(h.afterCall)}
+		}
 	}
-	code := c.main(context.Background(), args)
+	code := c.run(context.Background(), args)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// hookTransport is an HTTP transport that calls itself with the operation's
+// name after each call to the API.
+type hookTransport func(operation string)
+
+func (after hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	after(op)
+	return resp, err
 }
 
 // check asserts that r's stderr reveals no password, secret or token.
@@ -99,7 +125,7 @@ func (h *harness) mustRun(want int, stdin string, args ...string) result {
 
 // options is the user the harness's environment names.
 func (h *harness) options() *options {
-	return &options{poolID: h.env[envUserPoolID], clientID: h.env[envClientID], username: h.env[envUsername]}
+	return &options{poolID: h.env[envUserPoolID], clientID: h.env[envClientID], username: h.env[envUsername], endpoint: h.env[envEndpoint]}
 }
 
 // store is the cache file of the harness's user.
@@ -107,6 +133,7 @@ func (h *harness) store() *store {
 	h.t.Helper()
 	st, err := (&cli{env: func(k string) string { return h.env[k] }}).openStore(h.options())
 	require.NoError(h.t, err)
+	h.t.Cleanup(st.close)
 	return st
 }
 
@@ -265,4 +292,243 @@ func fileMode(t *testing.T, path string) os.FileMode {
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	return fi.Mode().Perm()
+}
+
+func TestLoginTokenLogout(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	h := p.harness(t)
+	// Flags win over the environment.
+	h.env[envUsername] = "nobody@example.com"
+	user := []string{"--username", p.alias}
+
+	r := h.mustRun(exitOK, p.password+"\n", append([]string{"login", "--password-stdin"}, user...)...)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "Signed in as "+p.alias)
+	assert.Equal(t, 1, p.srv.Calls("RespondToAuthChallenge"), "login signs in with SRP by default")
+	h.env[envUsername] = p.alias
+	ses := h.session()
+
+	// The bare access token, verified as an API would.
+	calls := p.srv.Calls("InitiateAuth")
+	r = h.mustRun(exitOK, "", "token")
+	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
+	assert.Empty(t, r.stderr)
+	c := p.claims(t, strings.TrimSpace(r.stdout))
+	assert.Equal(t, "access", c["token_use"])
+	assert.Equal(t, p.username, c["username"])
+
+	r = h.mustRun(exitOK, "", "token", "--id")
+	assert.Equal(t, ses.IDToken+"\n", r.stdout)
+	c = p.claims(t, strings.TrimSpace(r.stdout))
+	assert.Equal(t, "id", c["token_use"])
+	assert.Equal(t, p.username, c["cognito:username"])
+	assert.Equal(t, p.alias, c["email"])
+
+	r = h.mustRun(exitOK, "", "token", "--json")
+	var j tokenJSON
+	decodeJSON(t, r.stdout, &j)
+	assert.Equal(t, ses.AccessToken, j.AccessToken)
+	assert.Equal(t, ses.IDToken, j.IDToken)
+	assert.Equal(t, "Bearer", j.TokenType)
+	assertExpiry(t, j.Expiry, time.Hour)
+	assertExpiry(t, j.IDTokenExpiry, time.Hour)
+
+	r = h.mustRun(exitOK, "", "token", "--exec-credential")
+	var ec execCredential
+	decodeJSON(t, r.stdout, &ec)
+	assert.Equal(t, "client.authentication.k8s.io/v1", ec.APIVersion)
+	assert.Equal(t, "ExecCredential", ec.Kind)
+	assert.Equal(t, ses.IDToken, ec.Status.Token)
+	assertExpiry(t, ec.Status.ExpirationTimestamp, time.Hour)
+
+	assert.Equal(t, calls, p.srv.Calls("InitiateAuth"), "a valid session is used without calling Cognito")
+
+	// logout revokes the refresh token with Cognito and deletes the file.
+	r = h.mustRun(exitOK, "", "logout")
+	assert.Empty(t, r.stdout)
+	assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
+	assert.NoFileExists(t, h.store().path())
+	_, err := p.srv.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeRefreshTokenAuth,
+		ClientId:       aws.String(p.srv.ClientID),
+		AuthParameters: map[string]string{"REFRESH_TOKEN": ses.RefreshToken},
+	})
+	var notAuth *types.NotAuthorizedException
+	assert.ErrorAs(t, err, &notAuth, "the refresh token must be revoked")
+
+	r = h.mustRun(exitFailure, "", "token")
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "no session is cached for "+p.alias)
+	assert.Contains(t, r.stderr, "run 'cognito-token login'")
+
+	r = h.mustRun(exitOK, "", "logout")
+	assert.Contains(t, r.stderr, "nothing to do")
+	assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
+}
+
+// assertExpiry checks an RFC 3339 UTC expiry about lifetime from now.
+func assertExpiry(t *testing.T, s string, lifetime time.Duration) {
+	t.Helper()
+	assert.True(t, strings.HasSuffix(s, "Z"), "%q is not UTC", s)
+	exp, err := time.Parse(time.RFC3339, s)
+	require.NoError(t, err)
+	left := time.Until(exp)
+	assert.True(t, left > lifetime-time.Minute && left <= lifetime, "expiry %s is %v away, want about %v", s, left, lifetime)
+}
+
+func TestClientSecret(t *testing.T) {
+	t.Parallel()
+	const secret = "client-secret-0123456789abcdef"
+	tests := []struct {
+		name string
+		env  map[string]string
+		// stdin of login, and of token and logout
+		loginStdin, stdin string
+		flag              []string
+	}{
+		{
+			name:       "environment",
+			env:        map[string]string{envClientSecret: secret},
+			loginStdin: "PASSWORD\n",
+		},
+		{
+			name:       "stdin",
+			loginStdin: "PASSWORD\n" + secret + "\n",
+			stdin:      secret + "\n",
+			flag:       []string{"--client-secret-stdin"},
+		},
+		{
+			name: "stdin over environment",
+			// A wrong secret in the environment is ignored.
+			env:        map[string]string{envClientSecret: "wrong"},
+			loginStdin: "PASSWORD\n" + secret + "\r\n",
+			stdin:      secret,
+			flag:       []string{"--client-secret-stdin"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := newPool(t, cognitotest.WithClientSecret(secret))
+			h := p.harness(t)
+			for k, v := range tt.env {
+				h.env[k] = v
+			}
+			login := strings.Replace(tt.loginStdin, "PASSWORD", p.password, 1)
+			h.mustRun(exitOK, login, append([]string{"login", "--password-stdin"}, tt.flag...)...)
+			b, err := os.ReadFile(h.store().path())
+			require.NoError(t, err)
+			assert.NotContains(t, string(b), secret)
+			assert.NotContains(t, string(b), p.password)
+
+			h.expire()
+			calls := p.srv.Calls("InitiateAuth")
+			r := h.mustRun(exitOK, tt.stdin, append([]string{"token"}, tt.flag...)...)
+			assert.Equal(t, calls+1, p.srv.Calls("InitiateAuth"), "renewed with SECRET_HASH")
+			assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
+
+			h.mustRun(exitOK, tt.stdin, append([]string{"logout"}, tt.flag...)...)
+			assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
+			assert.NoFileExists(t, h.store().path())
+		})
+	}
+
+	t.Run("missing", func(t *testing.T) {
+		t.Parallel()
+		p := newPool(t, cognitotest.WithClientSecret(secret))
+		h := p.harness(t)
+		// login and token give the one message, which names the secret.
+		const hint = "cognito-token: the app client's secret was refused (Unable to verify secret hash for client " +
+			"%s): give the right one in $COGNITO_CLIENT_SECRET or with --client-secret-stdin\n"
+		r := h.mustRun(exitFailure, p.password+"\n", "login", "--password-stdin")
+		assert.Equal(t, fmt.Sprintf(hint, p.srv.ClientID), r.stderr)
+		h.env[envClientSecret] = "wrong"
+		r = h.mustRun(exitFailure, p.password+"\n", "login", "--password-stdin")
+		assert.Equal(t, fmt.Sprintf(hint, p.srv.ClientID), r.stderr)
+
+		// A renewal without the secret fails, but keeps the session.
+		h.env[envClientSecret] = secret
+		h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+		h.expire()
+		delete(h.env, envClientSecret)
+		r = h.mustRun(exitFailure, "", "token")
+		assert.Equal(t, fmt.Sprintf(hint, p.srv.ClientID), r.stderr, "the hint names the secret, not login")
+		h.env[envClientSecret] = secret
+		r = h.mustRun(exitOK, "", "token")
+		assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
+	})
+}
+
+// fakeAPI serves the Cognito API on loopback, answering every call as
+// answer decides from the operation and the request body, and returns its
+// URL. It stands for a server that misbehaves, as cognitotest never does.
+func fakeAPI(t *testing.T, answer func(op string, body []byte) (status int, reply any)) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+		status, reply := answer(op, body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(reply)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// apiError is an error reply of the Cognito API.
+func apiError(typ, message string) map[string]string {
+	return map[string]string{"__type": typ, "message": message}
+}
+
+// fakeHarness returns a harness for alice of a pool served at endpoint,
+// with the SDK's retries off.
+func fakeHarness(t *testing.T, endpoint string) *harness {
+	h := newHarness(t, map[string]string{
+		envUserPoolID: "us-east-1_Fake",
+		envClientID:   "fakeclient",
+		envUsername:   "alice",
+		envEndpoint:   endpoint,
+	})
+	h.noRetries = true
+	return h
+}
+
+// plant caches a session of h's user with made-up tokens, unsigned, that
+// expire at expiry and carry the claims given, and returns it.
+func (h *harness) plant(expiry time.Time, claims map[string]any) *session {
+	h.t.Helper()
+	o := h.options()
+	c := map[string]any{"username": o.username, "jti": newUUID(), "iat": time.Now().Add(-time.Hour).Unix(), "exp": expiry.Unix()}
+	maps.Copy(c, claims)
+	ses := &session{
+		Version:      sessionVersion,
+		UserPoolID:   o.poolID,
+		ClientID:     o.clientID,
+		Username:     o.username,
+		Endpoint:     o.endpoint,
+		TokenType:    "Bearer",
+		AccessToken:  unsignedJWT(h.t, c),
+		AccessExpiry: expiry,
+		IDToken:      unsignedJWT(h.t, c),
+		IDExpiry:     expiry,
+		RefreshToken: "planted-refresh-token-" + newUUID(),
+		Obtained:     time.Now().Add(-time.Hour),
+	}
+	require.NoError(h.t, h.store().save(ses))
+	h.secret(ses.tokens()...)
+	return ses
+}
+
+// unsignedJWT makes a JWT with the claims and no signature.
+func unsignedJWT(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	payload, err := json.Marshal(claims)
+	require.NoError(t, err)
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"none"}`)) + "." + enc(payload) + "."
 }

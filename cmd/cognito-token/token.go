@@ -5,12 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/seed-e8acf5fd/cognito"
 )
@@ -19,73 +14,6 @@ import (
 // whoever receives a printed token has at least this long to use it.
 // Tokens living less than twice as long are renewed at half their life.
 const renewBefore = time.Minute
-
-// revokeTimeout bounds the RevokeToken call of logout.
-const revokeTimeout = time.Minute
-
-const loginHelp = `Signs in, with SRP unless --flow password is given, and caches the
-session (never the password) for the token command. The password is read
-from the terminal without echo, or from the first line of stdin with
---password-stdin.
-`
-
-// login signs in with the password and caches the session.
-func (c *cli) login(ctx context.Context, args []string) error {
-	var o options
-	fs := newFlagSet("login")
-	o.addUserFlags(fs)
-	o.addLoginFlags(fs)
-	if err := c.parse(fs, loginHelp, args); err != nil {
-		return err
-	}
-	if err := o.resolve(c.env); err != nil {
-		return err
-	}
-	if err := o.resolveFlow(c.env); err != nil {
-		return err
-	}
-	password, err := c.readInputs(&o)
-	if err != nil {
-		return err
-	}
-	if password == "" {
-		fd, ok := c.terminalFD()
-		if !ok {
-			return usagef("no password: give it on stdin with --password-stdin, or run in a terminal")
-		}
-		if password, err = c.promptPassword(ctx, fd, o.username); err != nil {
-			return err
-		}
-	}
-	st, err := c.openStore(&o)
-	if err != nil {
-		return err
-	}
-
-	conf := c.config(&o)
-	conf.Password = password
-	obtained := time.Now()
-	tok, err := conf.Token(ctx)
-	if err != nil {
-		var ce *cognito.ChallengeError
-		if errors.As(err, &ce) {
-			return fmt.Errorf("the sign-in needs an answer to the %s challenge, which cognito-token cannot give; complete it with another client, then log in again", ce.Challenge)
-		}
-		return err // the library's error says what failed
-	}
-	ses := newSession(&o, tok, obtained, time.Now())
-
-	unlock, err := st.lock(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if err := st.save(ses); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stderr, "Signed in as %s; session cached in %s\n", o.username, st.path())
-	return nil
-}
 
 // output is what the token command prints.
 type output int
@@ -105,8 +33,9 @@ prints the bare access token and a newline, for
 
 When the renewal meets a passing fault (throttling, a server error, no
 network) while the cached token is still valid, that token is printed,
-with a warning on stderr. When Cognito refuses the refresh token for good,
-it exits 1 and says to run login again.
+with a warning on stderr; so is a renewed token that cannot be cached
+(disk full, read-only directory). When Cognito refuses the refresh token
+for good, it exits 1 and says to run login again.
 `
 
 // token prints a valid token from the cached session.
@@ -117,7 +46,7 @@ func (c *cli) token(ctx context.Context, args []string) error {
 	o.addUserFlags(fs)
 	fs.BoolVar(&id, "id", false, "print the ID token instead of the access token")
 	fs.BoolVar(&asJSON, "json", false, "print both tokens, the token type and the expiries as JSON")
-	fs.BoolVar(&execCredential, "exec-credential", false, "print a Kubernetes client.authentication.k8s.io/v1 ExecCredential with the ID token")
+	fs.BoolVar(&execCredential, "exec-credential", false, "print a Kubernetes ExecCredential with the ID token, for kubectl: client.authentication.k8s.io/v1, or the apiVersion asked for in $"+envExecInfo)
 	if err := c.parse(fs, tokenHelp, args); err != nil {
 		return err
 	}
@@ -134,6 +63,13 @@ func (c *cli) token(ctx context.Context, args []string) error {
 	if n > 1 {
 		return usagef("--id, --json and --exec-credential exclude one another")
 	}
+	var apiVersion string
+	if out == printExecCredential {
+		var err error
+		if apiVersion, err = execAPIVersion(c.env); err != nil {
+			return err
+		}
+	}
 	st, unlock, err := c.lockedStore(ctx, &o)
 	if err != nil {
 		return err
@@ -143,32 +79,11 @@ func (c *cli) token(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	c.keepSecret(ses.tokens()...)
 	if ses, err = c.renewIfNeeded(ctx, &o, st, ses, out); err != nil {
 		return err
 	}
-	return c.show(ses, out)
-}
-
-// lockedStore resolves o, reads the secret from stdin if asked, and opens
-// and locks o's cache file. Reading only after taking the lock means that a
-// process which waited for another one's renewal finds the renewed session
-// and uses it as it is.
-func (c *cli) lockedStore(ctx context.Context, o *options) (*store, func(), error) {
-	if err := o.resolve(c.env); err != nil {
-		return nil, nil, err
-	}
-	if _, err := c.readInputs(o); err != nil {
-		return nil, nil, err
-	}
-	st, err := c.openStore(o)
-	if err != nil {
-		return nil, nil, err
-	}
-	unlock, err := st.lock(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, unlock, nil
+	return c.show(ses, out, apiVersion)
 }
 
 // expiryOf returns when the token (or tokens) that out prints expire.
@@ -188,26 +103,25 @@ func (s *session) expiryOf(out output) time.Time {
 
 // renewIfNeeded hands the session to the library's token source, which
 // returns it as it is while it is valid (no network call) and renews it
-// otherwise; a renewed session is saved. The caller holds the lock.
+// otherwise; a renewed session is saved, or, if that fails, used with a
+// warning. The caller holds the lock.
 func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *session, out output) (*session, error) {
 	expiry := ses.expiryOf(out)
 	conf := c.config(o)
 	conf.EarlyExpiry = earlyExpiry(ses.Obtained, expiry)
 	obtained := time.Now()
 	tok, err := conf.TokenSource(ctx, ses.savedToken(expiry)).Token()
-	var notAuth *types.NotAuthorizedException
 	switch {
-	case errors.As(err, &notAuth) && strings.Contains(strings.ToLower(notAuth.ErrorMessage()), "secret"):
-		// The client secret is missing or wrong: logging in again would
-		// not help, and the session stays.
-		return nil, fmt.Errorf("the client secret was refused (%s): set $%s or give it with --client-secret-stdin", notAuth.ErrorMessage(), envClientSecret)
+	case secretRefused(err):
+		// Logging in again would not help, and the session stays.
+		return nil, secretRefusedError(err)
 	case errors.Is(err, cognito.ErrSignInRequired):
 		// Cognito refused the refresh token: it expired or was revoked.
 		return nil, &needLoginError{why: fmt.Sprintf("the session of %s can no longer be renewed (%v)", o.username, err)}
 	case err != nil && time.Now().Before(expiry):
 		// A passing fault (throttling, 5xx, network) while the cached
 		// token is still valid: print it, and renew next time.
-		fmt.Fprintf(c.stderr, "warning: could not renew the session yet (%v); the cached token is valid until %s\n", err, expiry.Format(time.RFC3339))
+		c.msg("warning: could not renew the session yet (%v); the cached token is valid until %s", err, expiry.Format(time.RFC3339))
 		return ses, nil
 	case err != nil:
 		return nil, fmt.Errorf("renewing the session: %w", err)
@@ -216,8 +130,11 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 		return ses, nil // still valid: the token source returned it as it was
 	}
 	renewed := newSession(o, tok, obtained, time.Now())
+	c.keepSecret(renewed.tokens()...)
 	if err := st.save(renewed); err != nil {
-		return nil, err
+		// The new token is valid all the same (disk full, read-only
+		// cache): print it, and renew again next time.
+		c.msg("warning: %v; the token printed is valid, but the next call renews it again", err)
 	}
 	return renewed, nil
 }
@@ -234,7 +151,43 @@ func earlyExpiry(obtained, expiry time.Time) time.Duration {
 	return renewBefore
 }
 
-// execCredential is a Kubernetes client.authentication.k8s.io/v1
+// envExecInfo is the environment variable in which kubectl describes the
+// ExecCredential it wants from a credential plugin, as JSON such as
+// {"apiVersion": "client.authentication.k8s.io/v1", "kind":
+// "ExecCredential", "spec": {"interactive": false}}.
+const envExecInfo = "KUBERNETES_EXEC_INFO"
+
+// The versions of Kubernetes' client authentication API that token
+// --exec-credential speaks; an ExecCredential's status is the same in both.
+const (
+	execV1      = "client.authentication.k8s.io/v1"
+	execV1beta1 = "client.authentication.k8s.io/v1beta1"
+)
+
+// execAPIVersion is the apiVersion of the ExecCredential kubectl asks for
+// in $KUBERNETES_EXEC_INFO: v1 when the variable is not set (the command
+// was run by hand) or names none.
+func execAPIVersion(env func(string) string) (string, error) {
+	info := env(envExecInfo)
+	if info == "" {
+		return execV1, nil
+	}
+	var req struct {
+		APIVersion string `json:"apiVersion"`
+	}
+	if err := json.Unmarshal([]byte(info), &req); err != nil {
+		return "", fmt.Errorf("$%s is not the JSON kubectl sets: %v", envExecInfo, err)
+	}
+	switch req.APIVersion {
+	case "":
+		return execV1, nil
+	case execV1, execV1beta1:
+		return req.APIVersion, nil
+	}
+	return "", fmt.Errorf("kubectl asks for an ExecCredential of apiVersion %q ($%s), but cognito-token gives only %s and %s: set one of them as the apiVersion of the kubeconfig's exec section", req.APIVersion, envExecInfo, execV1, execV1beta1)
+}
+
+// execCredential is a Kubernetes client.authentication.k8s.io
 // ExecCredential, as kubectl expects from a credential plugin.
 type execCredential struct {
 	APIVersion string               `json:"apiVersion"`
@@ -256,10 +209,15 @@ type tokenJSON struct {
 	IDTokenExpiry string `json:"id_token_expiry"`
 }
 
-// show writes the session's token as out asks.
-func (c *cli) show(ses *session, out output) error {
+// show writes the session's token as out asks; an ExecCredential has the
+// given apiVersion.
+func (c *cli) show(ses *session, out output, apiVersion string) error {
 	if out != printAccess && ses.IDToken == "" {
 		return &needLoginError{why: "the cached session has no ID token"}
+	}
+	if !tokenChars(ses.AccessToken) || !tokenChars(ses.IDToken) {
+		// The tokens come from the server, and are printed as they are.
+		return &needLoginError{why: "the cached session holds a token with characters no token has"}
 	}
 	var v any
 	switch out {
@@ -279,7 +237,7 @@ func (c *cli) show(ses *session, out output) error {
 		}
 	case printExecCredential:
 		v = execCredential{
-			APIVersion: "client.authentication.k8s.io/v1",
+			APIVersion: apiVersion,
 			Kind:       "ExecCredential",
 			Status:     execCredentialStatus{Token: ses.IDToken, ExpirationTimestamp: rfc3339(ses.IDExpiry)},
 		}
@@ -287,65 +245,20 @@ func (c *cli) show(ses *session, out output) error {
 	return json.NewEncoder(c.stdout).Encode(v)
 }
 
+// tokenChars reports whether s has only the printable ASCII characters
+// other than space that JWTs (base64url and dots) and any other token
+// format use: nothing a terminal would act on.
+func tokenChars(s string) bool {
+	for i := range len(s) {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
 // rfc3339 formats t in UTC to the second, rounded down so that a printed
 // expiry is never later than the real one.
 func rfc3339(t time.Time) string {
 	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
-}
-
-const logoutHelp = `Revokes the session's refresh token with Cognito (RevokeToken) and deletes
-the cached session. If the revocation fails, the session is still deleted
-here and the command exits 1: the refresh token then stays valid until it
-expires.
-`
-
-// logout revokes the refresh token and forgets the session.
-func (c *cli) logout(ctx context.Context, args []string) error {
-	var o options
-	fs := newFlagSet("logout")
-	o.addUserFlags(fs)
-	if err := c.parse(fs, logoutHelp, args); err != nil {
-		return err
-	}
-	st, unlock, err := c.lockedStore(ctx, &o)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	ses, err := st.load(&o)
-	var nl *needLoginError
-	switch {
-	case errors.As(err, &nl) && nl.missing:
-		fmt.Fprintf(c.stderr, "No session is cached for %s: nothing to do.\n", o.username)
-		return nil
-	case errors.As(err, &nl):
-		if rmErr := st.remove(); rmErr != nil {
-			return rmErr
-		}
-		return errors.New("the cached session was unreadable: deleted it without revoking its refresh token")
-	case err != nil:
-		return err
-	}
-
-	revokeErr := c.revoke(ctx, &o, ses.RefreshToken)
-	if err := st.remove(); err != nil {
-		return err
-	}
-	if revokeErr != nil {
-		return fmt.Errorf("the session is deleted here, but revoking its refresh token failed, so it stays valid until it expires: %w", revokeErr)
-	}
-	fmt.Fprintf(c.stderr, "Signed out %s: refresh token revoked, session deleted.\n", o.username)
-	return nil
-}
-
-// revoke revokes a refresh token (and the tokens issued with it).
-func (c *cli) revoke(ctx context.Context, o *options, refreshToken string) error {
-	ctx, cancel := context.WithTimeout(ctx, revokeTimeout)
-	defer cancel()
-	in := &cip.RevokeTokenInput{ClientId: aws.String(o.clientID), Token: aws.String(refreshToken)}
-	if o.secret != "" {
-		in.ClientSecret = aws.String(o.secret)
-	}
-	_, err := c.newClient(o).RevokeToken(ctx, in)
-	return err
 }

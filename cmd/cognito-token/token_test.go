@@ -1,133 +1,15 @@
 package main
 
 import (
-	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/seed-e8acf5fd/cognito/cognitotest"
 )
-
-func TestLoginTokenLogout(t *testing.T) {
-	t.Parallel()
-	p := newPool(t)
-	h := p.harness(t)
-	// Flags win over the environment.
-	h.env[envUsername] = "nobody@example.com"
-	user := []string{"--username", p.alias}
-
-	r := h.mustRun(exitOK, p.password+"\n", append([]string{"login", "--password-stdin"}, user...)...)
-	assert.Empty(t, r.stdout)
-	assert.Contains(t, r.stderr, "Signed in as "+p.alias)
-	assert.Equal(t, 1, p.srv.Calls("RespondToAuthChallenge"), "login signs in with SRP by default")
-	h.env[envUsername] = p.alias
-	ses := h.session()
-
-	// The bare access token, verified as an API would.
-	calls := p.srv.Calls("InitiateAuth")
-	r = h.mustRun(exitOK, "", "token")
-	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
-	assert.Empty(t, r.stderr)
-	c := p.claims(t, strings.TrimSpace(r.stdout))
-	assert.Equal(t, "access", c["token_use"])
-	assert.Equal(t, p.username, c["username"])
-
-	r = h.mustRun(exitOK, "", "token", "--id")
-	assert.Equal(t, ses.IDToken+"\n", r.stdout)
-	c = p.claims(t, strings.TrimSpace(r.stdout))
-	assert.Equal(t, "id", c["token_use"])
-	assert.Equal(t, p.username, c["cognito:username"])
-	assert.Equal(t, p.alias, c["email"])
-
-	r = h.mustRun(exitOK, "", "token", "--json")
-	var j tokenJSON
-	decodeJSON(t, r.stdout, &j)
-	assert.Equal(t, ses.AccessToken, j.AccessToken)
-	assert.Equal(t, ses.IDToken, j.IDToken)
-	assert.Equal(t, "Bearer", j.TokenType)
-	assertExpiry(t, j.Expiry, time.Hour)
-	assertExpiry(t, j.IDTokenExpiry, time.Hour)
-
-	r = h.mustRun(exitOK, "", "token", "--exec-credential")
-	var ec execCredential
-	decodeJSON(t, r.stdout, &ec)
-	assert.Equal(t, "client.authentication.k8s.io/v1", ec.APIVersion)
-	assert.Equal(t, "ExecCredential", ec.Kind)
-	assert.Equal(t, ses.IDToken, ec.Status.Token)
-	assertExpiry(t, ec.Status.ExpirationTimestamp, time.Hour)
-
-	assert.Equal(t, calls, p.srv.Calls("InitiateAuth"), "a valid session is used without calling Cognito")
-
-	// logout revokes the refresh token with Cognito and deletes the file.
-	r = h.mustRun(exitOK, "", "logout")
-	assert.Empty(t, r.stdout)
-	assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
-	assert.NoFileExists(t, h.store().path())
-	_, err := p.srv.Client().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
-		AuthFlow:       types.AuthFlowTypeRefreshTokenAuth,
-		ClientId:       aws.String(p.srv.ClientID),
-		AuthParameters: map[string]string{"REFRESH_TOKEN": ses.RefreshToken},
-	})
-	var notAuth *types.NotAuthorizedException
-	assert.ErrorAs(t, err, &notAuth, "the refresh token must be revoked")
-
-	r = h.mustRun(exitFailure, "", "token")
-	assert.Empty(t, r.stdout)
-	assert.Contains(t, r.stderr, "no session is cached for "+p.alias)
-	assert.Contains(t, r.stderr, "run 'cognito-token login'")
-
-	r = h.mustRun(exitOK, "", "logout")
-	assert.Contains(t, r.stderr, "nothing to do")
-	assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
-}
-
-// assertExpiry checks an RFC 3339 UTC expiry about lifetime from now.
-func assertExpiry(t *testing.T, s string, lifetime time.Duration) {
-	t.Helper()
-	assert.True(t, strings.HasSuffix(s, "Z"), "%q is not UTC", s)
-	exp, err := time.Parse(time.RFC3339, s)
-	require.NoError(t, err)
-	left := time.Until(exp)
-	assert.True(t, left > lifetime-time.Minute && left <= lifetime, "expiry %s is %v away, want about %v", s, left, lifetime)
-}
-
-func TestPasswordFlow(t *testing.T) {
-	t.Parallel()
-	p := newPool(t)
-	h := p.harness(t)
-	h.env[envFlow] = "password"
-	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
-	assert.Equal(t, 0, p.srv.Calls("RespondToAuthChallenge"), "USER_PASSWORD_AUTH needs no challenge")
-	assert.Equal(t, 1, p.srv.Calls("InitiateAuth"))
-	r := h.mustRun(exitOK, "", "token")
-	assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
-}
-
-func TestLoginFailures(t *testing.T) {
-	t.Parallel()
-	p := newPool(t)
-
-	h := p.harness(t)
-	r := h.mustRun(exitFailure, "wrong-password\n", "login", "--password-stdin")
-	assert.Contains(t, r.stderr, "NotAuthorizedException")
-	assert.NotContains(t, r.stderr, "wrong-password")
-	assert.NoFileExists(t, h.store().path())
-
-	p.srv.RequireChallenge(p.username, "SOFTWARE_TOKEN_MFA")
-	r = h.mustRun(exitFailure, p.password+"\n", "login", "--password-stdin")
-	assert.Contains(t, r.stderr, "SOFTWARE_TOKEN_MFA challenge")
-	assert.NoFileExists(t, h.store().path())
-}
 
 func TestTokenRenewsExpiredSession(t *testing.T) {
 	t.Parallel()
@@ -239,26 +121,6 @@ func TestTransientRenewalFailure(t *testing.T) {
 	assert.Equal(t, ses.AccessToken, h.session().AccessToken, "the session is kept")
 }
 
-// TestDefaultCacheDirMode: the default cache directory is made 0700 even
-// when it already existed with looser permissions.
-func TestDefaultCacheDirMode(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", cache) // os.UserCacheDir on Linux
-	t.Setenv("HOME", cache)           // and on macOS
-	base, err := os.UserCacheDir()
-	require.NoError(t, err)
-	dir := filepath.Join(base, "cognito-token")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.Chmod(dir, 0o755))
-
-	p := newPool(t)
-	h := p.harness(t)
-	delete(h.env, envCacheDir)
-	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
-	assert.Equal(t, os.FileMode(0o700), fileMode(t, dir))
-	assert.Equal(t, os.FileMode(0o600), fileMode(t, h.store().path()))
-}
-
 func TestConcurrentTokensRenewOnce(t *testing.T) {
 	t.Parallel()
 	p := newPool(t)
@@ -289,99 +151,80 @@ func TestConcurrentTokensRenewOnce(t *testing.T) {
 	assert.Len(t, entries, 2, "the session and its lock file, no temporary files left")
 }
 
-func TestClientSecret(t *testing.T) {
+func TestEarlyExpiry(t *testing.T) {
 	t.Parallel()
-	const secret = "client-secret-0123456789abcdef"
+	now := time.Now()
+	assert.Equal(t, renewBefore, earlyExpiry(now, now.Add(time.Hour)))
+	assert.Equal(t, renewBefore, earlyExpiry(now, now.Add(2*renewBefore)))
+	assert.Equal(t, time.Second, earlyExpiry(now, now.Add(2*time.Second)))
+	assert.Equal(t, time.Nanosecond, earlyExpiry(now, now.Add(-time.Second)))
+}
+
+// TestTokenWhenSaveFails: a renewed token is printed, with a warning, when
+// the renewed session cannot be saved.
+func TestTokenWhenSaveFails(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	h := p.harness(t)
+	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	before := h.session()
+	h.expire()
+	dir := h.store().dir
+	h.afterCall = func(op string) {
+		// Once the session is read and renewed, the directory goes and a
+		// file takes its name: nothing can be saved there.
+		require.NoError(t, os.RemoveAll(dir))
+		require.NoError(t, os.WriteFile(dir, nil, 0o600))
+	}
+	r := h.mustRun(exitOK, "", "token")
+	assert.NotEqual(t, before.AccessToken+"\n", r.stdout)
+	assert.Equal(t, "access", p.claims(t, strings.TrimSpace(r.stdout))["token_use"], "a valid token")
+	assert.Contains(t, r.stderr, "warning: saving the session: ")
+	assert.Contains(t, r.stderr, "the token printed is valid, but the next call renews it again")
+}
+
+// TestExecCredentialAPIVersion: --exec-credential answers in the
+// apiVersion kubectl asks for in $KUBERNETES_EXEC_INFO, v1 by default.
+func TestExecCredentialAPIVersion(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
 	tests := []struct {
-		name string
-		env  map[string]string
-		// stdin of login, and of token and logout
-		loginStdin, stdin string
-		flag              []string
+		name, info string
+		want       string // apiVersion, or "" for an error
+		wantErr    string
 	}{
+		{name: "unset", want: "client.authentication.k8s.io/v1"},
+		{name: "v1", info: `{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}`, want: "client.authentication.k8s.io/v1"},
+		{name: "v1beta1", info: `{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{"interactive":false}}`, want: "client.authentication.k8s.io/v1beta1"},
+		{name: "none named", info: `{"kind":"ExecCredential"}`, want: "client.authentication.k8s.io/v1"},
 		{
-			name:       "environment",
-			env:        map[string]string{envClientSecret: secret},
-			loginStdin: "PASSWORD\n",
+			name:    "unknown",
+			info:    `{"apiVersion":"client.authentication.k8s.io/v1alpha1","kind":"ExecCredential"}`,
+			wantErr: `kubectl asks for an ExecCredential of apiVersion "client.authentication.k8s.io/v1alpha1" ($KUBERNETES_EXEC_INFO), but cognito-token gives only client.authentication.k8s.io/v1 and client.authentication.k8s.io/v1beta1`,
 		},
-		{
-			name:       "stdin",
-			loginStdin: "PASSWORD\n" + secret + "\n",
-			stdin:      secret + "\n",
-			flag:       []string{"--client-secret-stdin"},
-		},
-		{
-			name: "stdin over environment",
-			// A wrong secret in the environment is ignored.
-			env:        map[string]string{envClientSecret: "wrong"},
-			loginStdin: "PASSWORD\n" + secret + "\r\n",
-			stdin:      secret,
-			flag:       []string{"--client-secret-stdin"},
-		},
+		{name: "not JSON", info: `apiVersion: v1`, wantErr: "$KUBERNETES_EXEC_INFO is not the JSON kubectl sets"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := newPool(t, cognitotest.WithClientSecret(secret))
 			h := p.harness(t)
-			for k, v := range tt.env {
-				h.env[k] = v
+			h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+			h.env[envExecInfo] = tt.info
+			if tt.wantErr != "" {
+				r := h.mustRun(exitFailure, "", "token", "--exec-credential")
+				assert.Empty(t, r.stdout)
+				assert.Contains(t, r.stderr, tt.wantErr)
+				// The other outputs do not look at it.
+				r = h.mustRun(exitOK, "", "token")
+				assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
+				return
 			}
-			login := strings.Replace(tt.loginStdin, "PASSWORD", p.password, 1)
-			h.mustRun(exitOK, login, append([]string{"login", "--password-stdin"}, tt.flag...)...)
-			b, err := os.ReadFile(h.store().path())
-			require.NoError(t, err)
-			assert.NotContains(t, string(b), secret)
-			assert.NotContains(t, string(b), p.password)
-
-			h.expire()
-			calls := p.srv.Calls("InitiateAuth")
-			r := h.mustRun(exitOK, tt.stdin, append([]string{"token"}, tt.flag...)...)
-			assert.Equal(t, calls+1, p.srv.Calls("InitiateAuth"), "renewed with SECRET_HASH")
-			assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
-
-			h.mustRun(exitOK, tt.stdin, append([]string{"logout"}, tt.flag...)...)
-			assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
-			assert.NoFileExists(t, h.store().path())
+			r := h.mustRun(exitOK, "", "token", "--exec-credential")
+			var ec execCredential
+			decodeJSON(t, r.stdout, &ec)
+			assert.Equal(t, tt.want, ec.APIVersion)
+			assert.Equal(t, "ExecCredential", ec.Kind)
+			assert.Equal(t, h.session().IDToken, ec.Status.Token)
 		})
 	}
-
-	t.Run("missing", func(t *testing.T) {
-		t.Parallel()
-		p := newPool(t, cognitotest.WithClientSecret(secret))
-		h := p.harness(t)
-		r := h.mustRun(exitFailure, p.password+"\n", "login", "--password-stdin")
-		assert.Contains(t, r.stderr, "Unable to verify secret hash")
-
-		// A renewal without the secret fails, but keeps the session.
-		h.env[envClientSecret] = secret
-		h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
-		h.expire()
-		delete(h.env, envClientSecret)
-		r = h.mustRun(exitFailure, "", "token")
-		assert.Contains(t, r.stderr, "Unable to verify secret hash")
-		assert.Contains(t, r.stderr, "$COGNITO_CLIENT_SECRET", "the hint names the secret, not login")
-		assert.NotContains(t, r.stderr, "run 'cognito-token login'")
-		h.env[envClientSecret] = secret
-		r = h.mustRun(exitOK, "", "token")
-		assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
-	})
-}
-
-// TestLogoutWhenRevocationFails checks that a session is forgotten even
-// when Cognito cannot be reached, and that logout says so.
-func TestLogoutWhenRevocationFails(t *testing.T) {
-	t.Parallel()
-	p := newPool(t)
-	h := p.harness(t)
-	h.noRetries = true
-	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
-	h.session()
-	p.srv.Close()
-
-	r := h.mustRun(exitFailure, "", "logout")
-	assert.Contains(t, r.stderr, "revoking its refresh token failed")
-	assert.Contains(t, r.stderr, "connection refused")
-	assert.NoFileExists(t, h.store().path())
-	h.mustRun(exitFailure, "", "token")
 }
