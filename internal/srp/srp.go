@@ -51,7 +51,7 @@ var (
 	groupN = mustParseHex(nHex)
 	groupG = big.NewInt(2)
 	// groupK is the SRP-6a multiplier H(padHex(N) ‖ padHex(g)).
-	groupK = hashHexToInt(PadHex(groupN) + PadHex(groupG))
+	groupK = hashToInt(padBytes(groupN.Bytes()), padBytes(groupG.Bytes()))
 )
 
 // Errors reported for numbers that would make the exchange insecure or
@@ -72,14 +72,21 @@ func K() *big.Int { return new(big.Int).Set(groupK) }
 // a leading "0" when the length is odd, then "00" when the first digit is
 // 8–f, so that the bytes read as a positive two's-complement number.
 func PadHex(n *big.Int) string {
-	s := n.Text(16)
-	if len(s)%2 == 1 {
-		s = "0" + s
+	return hex.EncodeToString(padBytes(n.Bytes()))
+}
+
+// padBytes returns the bytes that [PadHex] spells for the big-endian
+// number b: b without leading zero bytes (one zero byte for zero), after a
+// zero byte when its first byte is 0x80 or more. Its length depends on the
+// value, as the protocol requires.
+func padBytes(b []byte) []byte {
+	for len(b) > 0 && b[0] == 0 {
+		b = b[1:]
 	}
-	if s[0] >= '8' {
-		s = "00" + s
+	if len(b) == 0 || b[0] >= 0x80 {
+		return append([]byte{0}, b...)
 	}
-	return s
+	return append([]byte(nil), b...)
 }
 
 // ParseHex parses a hexadecimal number as sent on the wire. It accepts
@@ -109,19 +116,18 @@ func mustParseHex(s string) *big.Int {
 	return n
 }
 
-// hashHexToInt is H over the bytes that an even-length hex string spells.
-func hashHexToInt(h string) *big.Int {
-	b, err := hex.DecodeString(h)
-	if err != nil {
-		panic("srp: internal hex " + err.Error()) // callers pass PadHex output only
+// hashToInt is H over the concatenation of parts, as a number.
+func hashToInt(parts ...[]byte) *big.Int {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write(p)
 	}
-	sum := sha256.Sum256(b)
-	return new(big.Int).SetBytes(sum[:])
+	return new(big.Int).SetBytes(h.Sum(nil))
 }
 
 // Scrambler computes u = H(padHex(A) ‖ padHex(B)).
 func Scrambler(a, b *big.Int) *big.Int {
-	return hashHexToInt(PadHex(a) + PadHex(b))
+	return hashToInt(padBytes(a.Bytes()), padBytes(b.Bytes()))
 }
 
 // PrivateKey computes x = H(padHex(salt) ‖ H(poolName ‖ userID ‖ ":" ‖ password)).
@@ -132,7 +138,7 @@ func PrivateKey(salt *big.Int, poolName, userID, password string) *big.Int {
 	io.WriteString(inner, userID)
 	io.WriteString(inner, ":")
 	io.WriteString(inner, password)
-	return hashHexToInt(PadHex(salt) + hex.EncodeToString(inner.Sum(nil)))
+	return hashToInt(padBytes(salt.Bytes()), inner.Sum(nil))
 }
 
 // Verifier computes the password verifier v = g^x mod N that a server
@@ -145,15 +151,7 @@ func Verifier(salt *big.Int, poolName, userID, password string) *big.Int {
 // key of the password claim: HKDF-SHA256 with salt padHex(u), input
 // padHex(S) and info "Caldera Derived Key".
 func DeriveKey(s, u *big.Int) ([]byte, error) {
-	ikm, err := hex.DecodeString(PadHex(s))
-	if err != nil {
-		return nil, err
-	}
-	salt, err := hex.DecodeString(PadHex(u))
-	if err != nil {
-		return nil, err
-	}
-	return hkdf.Key(sha256.New, ikm, salt, "Caldera Derived Key", 16)
+	return hkdf.Key(sha256.New, padBytes(s.Bytes()), padBytes(u.Bytes()), "Caldera Derived Key", 16)
 }
 
 // Timestamp formats t as the TIMESTAMP of a PASSWORD_VERIFIER response.

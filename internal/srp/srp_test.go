@@ -80,6 +80,22 @@ func TestPadHex(t *testing.T) {
 	}
 }
 
+func TestPadBytes(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "00", "00": "00", "0000": "00", "01": "01", "7f": "7f", "80": "0080",
+		"0080": "0080", "000a": "0a", "00ff01": "00ff01", "ff01": "00ff01",
+	} {
+		b, err := hex.DecodeString(in)
+		require.NoError(t, err)
+		got := padBytes(b)
+		assert.Equal(t, want, hex.EncodeToString(got), in)
+		if len(got) > 0 && len(b) > 0 {
+			got[len(got)-1] ^= 1
+			assert.Equal(t, in, hex.EncodeToString(b), "padBytes must not share b")
+		}
+	}
+}
+
 func TestParseHexRejects(t *testing.T) {
 	for _, in := range []string{"", "-1", "+1", "0x12", "12 ", "g", "1_2", strings.Repeat("f", maxHexLen+1)} {
 		_, err := ParseHex(in)
