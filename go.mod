@@ -3,6 +3,7 @@ module github.com/seed-e8acf5fd/cognito
 go 1.26.0
 
 require (
+	filippo.io/bigmod v0.1.0
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider v1.61.0
 	github.com/aws/smithy-go v1.28.9

@@ -3,22 +3,35 @@
 // "Caldera" HKDF key), for both roles: the client that proves a password
 // and the server that checks the proof.
 //
-// Every number is handled as a big integer and formatted with [PadHex],
-// exactly as the reference client amazon-cognito-identity-js does; the
-// package reproduces that client's numbers bit for bit.
+// Every number is formatted with [PadHex], exactly as the reference client
+// amazon-cognito-identity-js does; the package reproduces that client's
+// numbers bit for bit.
+//
+// The client's secrets, the ephemeral a and the password-derived x, are
+// only ever used in constant-time arithmetic: powers of g come from the
+// comb in fixedbase.go, and the shared secret S = (B − k·g^x)^(a + u·x) is
+// computed with filippo.io/bigmod (the constant-time modular arithmetic
+// behind crypto/rsa, published as a module), with a + u·x held as a byte
+// string of fixed length. The server side ([Server]) exists for the test
+// pool and, apart from g^b, uses math/big, which is not constant-time.
 package srp
 
 import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	"math/bits"
 	"time"
+
+	"filippo.io/bigmod"
 )
 
 // nHex is the RFC 3526 3072-bit MODP prime.
@@ -51,7 +64,12 @@ var (
 	groupN = mustParseHex(nHex)
 	groupG = big.NewInt(2)
 	// groupK is the SRP-6a multiplier H(padHex(N) ‖ padHex(g)).
-	groupK = hashHexToInt(PadHex(groupN) + PadHex(groupG))
+	groupK = hashToInt(padBytes(groupN.Bytes()), padBytes(groupG.Bytes()))
+
+	// The same modulus and constants for bigmod.
+	groupM = mustModulus(groupN)
+	natG   = natOf(groupG)
+	natK   = natOf(groupK)
 )
 
 // Errors reported for numbers that would make the exchange insecure or
@@ -72,14 +90,21 @@ func K() *big.Int { return new(big.Int).Set(groupK) }
 // a leading "0" when the length is odd, then "00" when the first digit is
 // 8–f, so that the bytes read as a positive two's-complement number.
 func PadHex(n *big.Int) string {
-	s := n.Text(16)
-	if len(s)%2 == 1 {
-		s = "0" + s
+	return hex.EncodeToString(padBytes(n.Bytes()))
+}
+
+// padBytes returns the bytes that [PadHex] spells for the big-endian
+// number b: b without leading zero bytes (one zero byte for zero), after a
+// zero byte when its first byte is 0x80 or more. Its length depends on the
+// value, as the protocol requires.
+func padBytes(b []byte) []byte {
+	for len(b) > 0 && b[0] == 0 {
+		b = b[1:]
 	}
-	if s[0] >= '8' {
-		s = "00" + s
+	if len(b) == 0 || b[0] >= 0x80 {
+		return append([]byte{0}, b...)
 	}
-	return s
+	return append([]byte(nil), b...)
 }
 
 // ParseHex parses a hexadecimal number as sent on the wire. It accepts
@@ -109,51 +134,78 @@ func mustParseHex(s string) *big.Int {
 	return n
 }
 
-// hashHexToInt is H over the bytes that an even-length hex string spells.
-func hashHexToInt(h string) *big.Int {
-	b, err := hex.DecodeString(h)
+func mustModulus(n *big.Int) *bigmod.Modulus {
+	m, err := bigmod.NewModulus(n.Bytes())
 	if err != nil {
-		panic("srp: internal hex " + err.Error()) // callers pass PadHex output only
+		panic(err) // only for the constant N
 	}
-	sum := sha256.Sum256(b)
-	return new(big.Int).SetBytes(sum[:])
+	return m
+}
+
+// natOf returns x, a public value in [0, N), as a bigmod.Nat for groupM.
+func natOf(x *big.Int) *bigmod.Nat {
+	z := bigmod.NewNat().ExpandFor(groupM)
+	copy(z.Bits(), limbsOf(x, len(z.Bits())))
+	return z
+}
+
+// intOf returns a public x as a big.Int.
+func intOf(x *bigmod.Nat) *big.Int {
+	return new(big.Int).SetBytes(x.Bytes(groupM))
+}
+
+// hashToInt is H over the concatenation of parts, as a number.
+func hashToInt(parts ...[]byte) *big.Int {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write(p)
+	}
+	return new(big.Int).SetBytes(h.Sum(nil))
 }
 
 // Scrambler computes u = H(padHex(A) ‖ padHex(B)).
 func Scrambler(a, b *big.Int) *big.Int {
-	return hashHexToInt(PadHex(a) + PadHex(b))
+	return hashToInt(padBytes(a.Bytes()), padBytes(b.Bytes()))
 }
 
 // PrivateKey computes x = H(padHex(salt) ‖ H(poolName ‖ userID ‖ ":" ‖ password)).
 // userID is USER_ID_FOR_SRP, the pool's own name for the user, not an alias.
+// The client keeps x as bytes; this big.Int form is for checking vectors.
 func PrivateKey(salt *big.Int, poolName, userID, password string) *big.Int {
+	x := privateKey(salt, poolName, userID, password)
+	return new(big.Int).SetBytes(x[:])
+}
+
+func privateKey(salt *big.Int, poolName, userID, password string) [sha256.Size]byte {
 	inner := sha256.New()
 	io.WriteString(inner, poolName)
 	io.WriteString(inner, userID)
 	io.WriteString(inner, ":")
 	io.WriteString(inner, password)
-	return hashHexToInt(PadHex(salt) + hex.EncodeToString(inner.Sum(nil)))
+	outer := sha256.New()
+	outer.Write(padBytes(salt.Bytes()))
+	outer.Write(inner.Sum(nil))
+	var x [sha256.Size]byte
+	outer.Sum(x[:0])
+	return x
 }
 
 // Verifier computes the password verifier v = g^x mod N that a server
-// stores for a user instead of the password.
+// stores for a user instead of the password, in constant time.
 func Verifier(salt *big.Int, poolName, userID, password string) *big.Int {
-	return powG(PrivateKey(salt, poolName, userID, password))
+	x := privateKey(salt, poolName, userID, password)
+	return intOf(powG(x[:]))
 }
 
 // DeriveKey turns the shared secret S and the scrambler u into the 16-byte
 // key of the password claim: HKDF-SHA256 with salt padHex(u), input
 // padHex(S) and info "Caldera Derived Key".
 func DeriveKey(s, u *big.Int) ([]byte, error) {
-	ikm, err := hex.DecodeString(PadHex(s))
-	if err != nil {
-		return nil, err
-	}
-	salt, err := hex.DecodeString(PadHex(u))
-	if err != nil {
-		return nil, err
-	}
-	return hkdf.Key(sha256.New, ikm, salt, "Caldera Derived Key", 16)
+	return deriveKey(padBytes(s.Bytes()), padBytes(u.Bytes()))
+}
+
+func deriveKey(paddedS, paddedU []byte) ([]byte, error) {
+	return hkdf.Key(sha256.New, paddedS, paddedU, "Caldera Derived Key", 16)
 }
 
 // Timestamp formats t as the TIMESTAMP of a PASSWORD_VERIFIER response.
@@ -187,9 +239,10 @@ func VerifySignature(sig string, key []byte, poolName, userID string, secretBloc
 	return hmac.Equal(got, signature(key, poolName, userID, secretBlock, timestamp))
 }
 
-// randomExponent reads 128 bytes from r and reduces them modulo N.
+// randomExponent reads 128 bytes from r and reduces them modulo N. It is
+// for the test server's b, which stays in math/big.
 func randomExponent(r io.Reader) (*big.Int, error) {
-	var buf [128]byte
+	var buf [longExpBytes]byte
 	if _, err := io.ReadFull(r, buf[:]); err != nil {
 		return nil, fmt.Errorf("srp: reading random bytes: %w", err)
 	}
@@ -200,36 +253,45 @@ func randomExponent(r io.Reader) (*big.Int, error) {
 // Client is one sign-in's ephemeral client key pair (a, A = g^a mod N).
 // It is used for a single exchange and then dropped.
 type Client struct {
-	a, pub *big.Int
+	a   []byte // big-endian, fixed length: 128 bytes from NewClient
+	pub *big.Int
 }
 
-// NewClient draws a fresh secret a from r (crypto/rand.Reader in
-// production) and computes A.
+// NewClient draws a fresh secret a of 1024 bits from r (crypto/rand.Reader
+// in production) and computes A, in constant time.
 func NewClient(r io.Reader) (*Client, error) {
 	for {
-		a, err := randomExponent(r)
-		if err != nil {
-			return nil, err
+		a := make([]byte, longExpBytes)
+		if _, err := io.ReadFull(r, a); err != nil {
+			return nil, fmt.Errorf("srp: reading random bytes: %w", err)
 		}
-		c, err := NewClientWithSecret(a)
-		if errors.Is(err, ErrZeroPublicKey) {
-			continue // a was 0 mod the group order: astronomically unlikely
+		// 128 bytes are below N, so a needs no reduction; a = 0 is
+		// astronomically unlikely and only its zeroness is compared.
+		if subtle.ConstantTimeCompare(a, make([]byte, len(a))) == 1 {
+			continue
 		}
-		return c, err
+		return newClient(a)
 	}
 }
 
 // NewClientWithSecret builds the key pair from a given secret a; it exists
-// so that the arithmetic can be checked against fixed vectors.
+// so that the arithmetic can be checked against fixed vectors. a is held
+// as 128 bytes, or as many as a needs when it is longer: only the length
+// of a's byte string can show in the time taken, as it already does in
+// the caller's big.Int.
 func NewClientWithSecret(a *big.Int) (*Client, error) {
 	if a.Sign() <= 0 {
 		return nil, ErrZeroPublicKey
 	}
-	pub := powG(a)
+	return newClient(a.FillBytes(make([]byte, max(longExpBytes, (a.BitLen()+7)/8))))
+}
+
+func newClient(a []byte) (*Client, error) {
+	pub := intOf(powG(a))
 	if pub.Sign() == 0 {
 		return nil, ErrZeroPublicKey
 	}
-	return &Client{a: new(big.Int).Set(a), pub: pub}, nil
+	return &Client{a: a, pub: pub}, nil
 }
 
 // PublicHex is SRP_A: A in lowercase hex without padding.
@@ -242,29 +304,74 @@ func (c *Client) Public() *big.Int { return new(big.Int).Set(c.pub) }
 // its salt and public value B (both as parsed hex numbers), the pool name
 // (the part of the pool ID after "_"), USER_ID_FOR_SRP and the password.
 // It refuses B ≡ 0 (mod N) and u = 0.
+//
+// Everything computed from x or a takes time that depends only on public
+// lengths: x is hashed to 32 bytes, g^x comes from the comb, and
+// S = (B − k·g^x)^(a + u·x) mod N is bigmod's Exp with the exponent as
+// len(a)+1 bytes. The one exception is the HKDF input padHex(S): the
+// protocol drops the leading zero bytes of S, so its length, and the time
+// taken to hash it, depend on S.
 func (c *Client) Key(salt, b *big.Int, poolName, userID, password string) ([]byte, error) {
-	if b.Sign() < 0 || new(big.Int).Mod(b, groupN).Sign() == 0 {
+	bModN := new(big.Int).Mod(b, groupN)
+	if b.Sign() < 0 || bModN.Sign() == 0 {
 		return nil, ErrZeroPublicKey
 	}
 	u := Scrambler(c.pub, b)
 	if u.Sign() == 0 {
 		return nil, ErrZeroScrambling
 	}
-	x := PrivateKey(salt, poolName, userID, password)
-	// base = (B − k·g^x) mod N, in [0, N)
-	base := powG(x)
-	base.Mul(base, groupK)
-	base.Sub(b, base)
-	base.Mod(base, groupN)
-	// exponent = a + u·x
-	exp := new(big.Int).Mul(u, x)
-	exp.Add(exp, c.a)
-	s := base.Exp(base, exp, groupN)
-	return DeriveKey(s, u)
+	var uBytes [sha256.Size]byte
+	u.FillBytes(uBytes[:])
+	x := privateKey(salt, poolName, userID, password)
+	// base = (B − k·g^x) mod N
+	kgx := powG(x[:]).Mul(natK, groupM)
+	base := natOf(bModN).Sub(kgx, groupM)
+	s := bigmod.NewNat().Exp(base, sessionExponent(c.a, &uBytes, &x), groupM)
+	return deriveKey(padBytes(s.Bytes(groupM)), padBytes(u.Bytes()))
+}
+
+// sessionExponent returns a + u·x over the integers as len(a)+1 big-endian
+// bytes, enough for any value since len(a) ≥ 64 and u·x < 2^512. The
+// arithmetic is on fixed-size words with no branch on their values.
+func sessionExponent(a []byte, u, x *[sha256.Size]byte) []byte {
+	const words = sha256.Size / 8
+	var uw, xw [words]uint64
+	for i := range words { // little-endian words
+		uw[i] = binary.BigEndian.Uint64(u[sha256.Size-8*(i+1):])
+		xw[i] = binary.BigEndian.Uint64(x[sha256.Size-8*(i+1):])
+	}
+	var p [2 * words]uint64 // u·x
+	for i := range words {
+		var c uint64
+		for j := range words {
+			hi, lo := bits.Mul64(uw[i], xw[j])
+			var c1, c2 uint64
+			lo, c1 = bits.Add64(lo, p[i+j], 0)
+			lo, c2 = bits.Add64(lo, c, 0)
+			p[i+j], c = lo, hi+c1+c2
+		}
+		p[i+words] = c
+	}
+	e := make([]byte, len(a)+1)
+	var carry uint
+	for i := range e { // i-th byte from the least significant
+		sum := carry
+		if i < len(a) {
+			sum += uint(a[len(a)-1-i])
+		}
+		if i < 8*len(p) {
+			sum += uint(byte(p[i/8] >> (8 * (i % 8))))
+		}
+		e[len(e)-1-i] = byte(sum)
+		carry = sum >> 8
+	}
+	return e
 }
 
 // Server is the server side of one exchange for one user: it holds the
-// user's verifier and an ephemeral pair (b, B = k·v + g^b mod N).
+// user's verifier and an ephemeral pair (b, B = k·v + g^b mod N). It
+// serves the test pool (cognitotest): apart from g^b, its arithmetic uses
+// math/big, which is not constant-time.
 type Server struct {
 	v, b, pub *big.Int
 }
@@ -279,7 +386,7 @@ func NewServer(r io.Reader, v *big.Int) (*Server, error) {
 		if b.Sign() == 0 {
 			continue
 		}
-		pub := powG(b)
+		pub := intOf(powG(b.FillBytes(make([]byte, longExpBytes))))
 		kv := new(big.Int).Mul(groupK, v)
 		pub.Add(pub, kv)
 		pub.Mod(pub, groupN)

@@ -80,6 +80,22 @@ func TestPadHex(t *testing.T) {
 	}
 }
 
+func TestPadBytes(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "00", "00": "00", "0000": "00", "01": "01", "7f": "7f", "80": "0080",
+		"0080": "0080", "000a": "0a", "00ff01": "00ff01", "ff01": "00ff01",
+	} {
+		b, err := hex.DecodeString(in)
+		require.NoError(t, err)
+		got := padBytes(b)
+		assert.Equal(t, want, hex.EncodeToString(got), in)
+		if len(got) > 0 && len(b) > 0 {
+			got[len(got)-1] ^= 1
+			assert.Equal(t, in, hex.EncodeToString(b), "padBytes must not share b")
+		}
+	}
+}
+
 func TestParseHexRejects(t *testing.T) {
 	for _, in := range []string{"", "-1", "+1", "0x12", "12 ", "g", "1_2", strings.Repeat("f", maxHexLen+1)} {
 		_, err := ParseHex(in)
@@ -189,6 +205,61 @@ func BenchmarkClientSignIn(b *testing.B) {
 	}
 }
 
+// BenchmarkClientSignInVariableTime is BenchmarkClientSignIn with the
+// variable-time arithmetic the package had before (vartime_test.go), as a
+// baseline.
+func BenchmarkClientSignInVariableTime(b *testing.B) {
+	v := loadVectors(b)[0]
+	salt, srvB := hexInt(b, v.Salt), hexInt(b, v.SRPB)
+	block, _ := base64.StdEncoding.DecodeString(v.SecretBlock)
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := newVarTimeClient(rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		key, err := c.key(salt, srvB, "AbCdEf123", v.UserID, v.Password)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = Signature(key, "AbCdEf123", v.UserID, block, Timestamp(time.Now()))
+	}
+}
+
+// BenchmarkClientSignInInterleaved alternates the two sign-ins of the
+// benchmarks above in one loop, so that both see the same machine load,
+// and reports the median time of each and their ratio.
+func BenchmarkClientSignInInterleaved(b *testing.B) {
+	v := loadVectors(b)[0]
+	salt, srvB := hexInt(b, v.Salt), hexInt(b, v.SRPB)
+	ct := func() {
+		c, err := NewClient(rand.Reader)
+		require.NoError(b, err)
+		_, err = c.Key(salt, srvB, "AbCdEf123", v.UserID, v.Password)
+		require.NoError(b, err)
+	}
+	vt := func() {
+		c, err := newVarTimeClient(rand.Reader)
+		require.NoError(b, err)
+		_, err = c.key(salt, srvB, "AbCdEf123", v.UserID, v.Password)
+		require.NoError(b, err)
+	}
+	ct()
+	vt()
+	var tc, tv []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		ct()
+		t1 := time.Now()
+		vt()
+		tc, tv = append(tc, t1.Sub(t0)), append(tv, time.Since(t1))
+	}
+	mc, mv := median(tc), median(tv)
+	b.ReportMetric(float64(mc.Nanoseconds()), "ct-ns")
+	b.ReportMetric(float64(mv.Nanoseconds()), "vartime-ns")
+	b.ReportMetric(float64(mc)/float64(mv), "ct/vartime")
+}
+
 // BenchmarkServerVerify is the test pool's side of one sign-in.
 func BenchmarkServerVerify(b *testing.B) {
 	v := Verifier(big.NewInt(0x1234), "pool", "user", "pw")
@@ -203,21 +274,5 @@ func BenchmarkServerVerify(b *testing.B) {
 		if _, err := s.Key(c.Public()); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// TestPowG checks the table method against big.Int.Exp, including
-// exponents beyond the table and with zero digits.
-func TestPowG(t *testing.T) {
-	cases := []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(16), big.NewInt(0xf0f0),
-		new(big.Int).Lsh(big.NewInt(1), 1023), new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 1024), big.NewInt(1)),
-		new(big.Int).Lsh(big.NewInt(1), 1024), new(big.Int).Sub(N(), big.NewInt(2))}
-	for range 20 {
-		r, err := randomExponent(rand.Reader)
-		require.NoError(t, err)
-		cases = append(cases, r, new(big.Int).Rsh(r, 700))
-	}
-	for _, e := range cases {
-		assert.Equal(t, 0, new(big.Int).Exp(big.NewInt(2), e, N()).Cmp(powG(e)), e.Text(16))
 	}
 }
