@@ -107,10 +107,17 @@ func (s *session) expiryOf(out output) time.Time {
 // warning. The caller holds the lock.
 func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *session, out output) (*session, error) {
 	expiry := ses.expiryOf(out)
-	conf := c.config(o)
-	conf.EarlyExpiry = earlyExpiry(ses.Obtained, expiry)
+	if time.Now().Before(expiry.Add(-earlyExpiry(ses.Obtained, expiry))) {
+		return ses, nil // fresh: no network call
+	}
+	// Renew now, before this process exits: the library's own renewal
+	// ahead of expiry runs in the background, for long-running programs.
+	// Handing it the token as expired makes it renew at once; a failure
+	// while the cached token is valid is dealt with below.
+	saved := ses.savedToken(expiry)
+	saved.Expiry = time.Unix(1, 0)
 	obtained := time.Now()
-	tok, err := conf.TokenSource(ctx, ses.savedToken(expiry)).Token()
+	tok, err := c.config(o).TokenSource(ctx, saved).Token()
 	switch {
 	case secretRefused(err):
 		// Logging in again would not help, and the session stays.
@@ -126,9 +133,6 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 	case err != nil:
 		return nil, fmt.Errorf("renewing the session: %w", err)
 	}
-	if tok.AccessToken == ses.AccessToken {
-		return ses, nil // still valid: the token source returned it as it was
-	}
 	renewed := newSession(o, tok, obtained, time.Now())
 	c.keepSecret(renewed.tokens()...)
 	if err := st.save(renewed); err != nil {
@@ -139,10 +143,10 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 	return renewed, nil
 }
 
-// earlyExpiry is how long before expiry the token source renews a token
-// obtained at obtained: renewBefore, or half its life when it lives less
-// than twice that. The library applies the same half-life rule, but only
-// to tokens it obtained itself, not to a saved one.
+// earlyExpiry is how long before expiry the CLI renews a token obtained at
+// obtained: renewBefore, or half its life when it lives less than twice
+// that. The library applies the same rule, but renews ahead of expiry in
+// the background, which a process about to exit cannot wait for.
 func earlyExpiry(obtained, expiry time.Time) time.Duration {
 	life := expiry.Sub(obtained)
 	if life < 2*renewBefore {
