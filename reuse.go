@@ -32,11 +32,13 @@ const (
 //
 // A token is fresh until EarlyExpiry before its expiry (or half its
 // lifetime, for tokens living less than twice EarlyExpiry). Past that,
-// the first caller starts an attempt; while the current token has not
-// expired, callers keep receiving it and nobody waits. Callers that need
-// a token when the current one has expired wait for the attempt (or their
-// context) and all receive its result. A failed attempt starts a
-// back-off, during which no attempt is made.
+// the first caller starts an attempt; until two seconds before the
+// current token expires, callers keep receiving it and nobody waits.
+// Callers that need a token after that wait for the attempt (or their
+// context) and all receive its result, or the current token while it is
+// valid if the attempt failed. A failed attempt starts a back-off, during
+// which no attempt is made and the current token is handed out until it
+// expires.
 type cache struct {
 	src   *source
 	early time.Duration
@@ -155,16 +157,27 @@ func (c *cache) token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	c.mu.Unlock()
 
-	if valid {
+	if valid && now.Before(cur.tok.Expiry.Add(-c.slack())) {
 		return cur.tok, nil // renewed ahead of expiry, in the background
 	}
 	select {
 	case <-f.done:
+		if f.err != nil && valid && c.now().Before(cur.tok.Expiry) {
+			return cur.tok, nil // a failed renewal does not fail a valid token
+		}
 		return f.tok, f.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("cognito: waiting for a token: %w", ctx.Err())
 	}
 }
+
+// maxSlack is how close to its expiry a token is no longer handed out
+// while its renewal is under way: Cognito's iat and exp are whole seconds,
+// so a token may expire up to a second before the Expiry computed from
+// them, and the request still has to reach the API.
+const maxSlack = 2 * time.Second
+
+func (c *cache) slack() time.Duration { return min(maxSlack, c.early) }
 
 // attempt runs one attempt of the source and records its outcome.
 func (c *cache) attempt(f *flight) {

@@ -531,3 +531,30 @@ func BenchmarkCachedTokenParallel(b *testing.B) {
 		run(b, oauth2.ReuseTokenSource(&cp, nil).Token)
 	})
 }
+
+// TestNearExpiryWaits: in the last two seconds of a token's life, a caller
+// waits for the renewal rather than get a token that may expire on its
+// way (Cognito's exp is whole seconds), and keeps the old one if the
+// renewal fails.
+func TestNearExpiryWaits(t *testing.T) {
+	t.Parallel()
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprint("renewal fails=", fail), func(t *testing.T) {
+			t.Parallel()
+			clock := newClock(time.Now())
+			pool := newPasswordPool(clock, time.Hour)
+			api := pool.api()
+			_, c := testSource(t, baseConfig(), api, clock, nil)
+			first, err := c.Token()
+			require.NoError(t, err)
+			if fail {
+				pool.refreshErr = func() error { return &types.InternalErrorException{} }
+			}
+			clock.Advance(time.Hour - time.Second)
+			tok, err := c.Token()
+			require.NoError(t, err)
+			assert.Equal(t, fail, tok.AccessToken == first.AccessToken)
+			assert.Equal(t, 1, api.count(types.AuthFlowTypeRefreshTokenAuth))
+		})
+	}
+}

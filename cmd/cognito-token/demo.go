@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -118,7 +119,7 @@ func runDemo(ctx context.Context, w io.Writer, requests int, interval, lifetime 
 		}
 	}
 	fmt.Fprintf(w, "\n%s, %s, %s, %s\n", count(requests, "request"), count(failures, "failure"),
-		count(n.signIns, "sign-in"), count(n.renewals, "renewal"))
+		count(int(n.signIns.Load()), "sign-in"), count(int(n.renewals.Load()), "renewal"))
 	if failures > 0 {
 		return fmt.Errorf("the API refused %d of %d requests", failures, requests)
 	}
@@ -127,24 +128,25 @@ func runDemo(ctx context.Context, w io.Writer, requests int, interval, lifetime 
 
 // narrator is the demo client's [cognito.API]: it passes every call on to
 // the pool and prints a line for each sign-in and renewal. The token source
-// calls it from the goroutine making the request, one call at a time.
+// makes one call at a time, from a request's goroutine or, renewing ahead
+// of expiry, from its own.
 type narrator struct {
 	api      cognito.API
 	w        io.Writer
-	signIns  int
-	renewals int
+	signIns  atomic.Int32
+	renewals atomic.Int32
 }
 
 func (n *narrator) InitiateAuth(ctx context.Context, in *cip.InitiateAuthInput, optFns ...func(*cip.Options)) (*cip.InitiateAuthOutput, error) {
 	switch in.AuthFlow {
 	case types.AuthFlowTypeUserSrpAuth:
-		n.signIns++
+		n.signIns.Add(1)
 		fmt.Fprintf(n.w, "%s  sign-in (SRP) as %s\n", stamp(time.Now()), in.AuthParameters["USERNAME"])
 	case types.AuthFlowTypeUserPasswordAuth:
-		n.signIns++
+		n.signIns.Add(1)
 		fmt.Fprintf(n.w, "%s  sign-in (password) as %s\n", stamp(time.Now()), in.AuthParameters["USERNAME"])
 	case types.AuthFlowTypeRefreshTokenAuth:
-		n.renewals++
+		n.renewals.Add(1)
 		fmt.Fprintf(n.w, "%s  renewal (refresh token)\n", stamp(time.Now()))
 	}
 	return n.api.InitiateAuth(ctx, in, optFns...)
