@@ -522,3 +522,15 @@ func (c *cli) lockedStore(ctx context.Context, o *options) (*store, func(), erro
 	}
 	return st, func() { unlock(); st.close() }, nil
 }
+
+// lockedSession is lockedStore followed by loading the session. When the
+// store could be opened and locked, unlock is returned even if loading
+// failed, so that the caller can look at the error and still release it.
+func (c *cli) lockedSession(ctx context.Context, o *options) (st *store, ses *session, unlock func(), err error) {
+	st, unlock, err = c.lockedStore(ctx, o)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ses, err = st.load(o)
+	return st, ses, unlock, err
+}

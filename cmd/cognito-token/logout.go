@@ -31,12 +31,11 @@ func (c *cli) logout(ctx context.Context, args []string) error {
 	if err := c.parse(fs, logoutHelp, args); err != nil {
 		return err
 	}
-	st, unlock, err := c.lockedStore(ctx, &o)
-	if err != nil {
+	st, ses, unlock, err := c.lockedSession(ctx, &o)
+	if unlock == nil {
 		return err
 	}
 	defer unlock()
-	ses, err := st.load(&o)
 	var nl *needLoginError
 	switch {
 	case errors.As(err, &nl) && nl.missing:

@@ -70,12 +70,10 @@ func (c *cli) token(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	st, unlock, err := c.lockedStore(ctx, &o)
-	if err != nil {
-		return err
+	st, ses, unlock, err := c.lockedSession(ctx, &o)
+	if unlock != nil {
+		defer unlock()
 	}
-	defer unlock()
-	ses, err := st.load(&o)
 	if err != nil {
 		return err
 	}
