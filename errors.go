@@ -1,13 +1,12 @@
 package cognito
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	redaction "github.com/seed-e8acf5fd/cognito/internal/redact"
 )
 
 // ErrSignInRequired is returned, wrapped, when the token source has no
@@ -82,32 +81,18 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// redact returns err with every secret taken out of its message, in the
-// forms an echoing server could send it back: as it is, JSON-escaped and
-// URL-encoded. The SDK puts the server's message in its errors, and a
+// redact returns err with every secret taken out of its message (see
+// package redact): the SDK puts the server's message in its errors, and a
 // hostile or broken endpoint may echo the request there.
 func redact(err error, secrets ...string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	changed := false
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		quoted, _ := json.Marshal(s)
-		for _, form := range []string{s, string(quoted[1 : len(quoted)-1]), url.QueryEscape(s), url.PathEscape(s)} {
-			if strings.Contains(msg, form) {
-				msg = strings.ReplaceAll(msg, form, redacted)
-				changed = true
-			}
-		}
+	if clean := redaction.Secrets(msg, secrets...); clean != msg {
+		return &redactedError{msg: clean, err: err}
 	}
-	if !changed {
-		return err
-	}
-	return &redactedError{msg: msg, err: err}
+	return err
 }
 
 // redact takes the source's secrets out of err's message: the password,

@@ -49,7 +49,7 @@ var errResponseTooLarge = errors.New("cognito: the response body is larger than 
 func defaultClient(ctx context.Context, poolID string) *cip.Client {
 	region, _, _ := strings.Cut(poolID, "_")
 	var hc cip.HTTPClient = awshttp.NewBuildableClient()
-	if c, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && c != nil {
+	if c := contextClient(ctx); c != nil {
 		hc = c
 	}
 	return cip.New(cip.Options{
@@ -57,6 +57,13 @@ func defaultClient(ctx context.Context, poolID string) *cip.Client {
 		HTTPClient:       limitedClient{hc},
 		RetryMaxAttempts: maxAttempts,
 	})
+}
+
+// contextClient is the *http.Client that ctx carries under
+// oauth2.HTTPClient, or nil.
+func contextClient(ctx context.Context) *http.Client {
+	hc, _ := ctx.Value(oauth2.HTTPClient).(*http.Client)
+	return hc
 }
 
 // limitedClient cuts response bodies off at maxResponse, so that a broken

@@ -40,9 +40,8 @@ const (
 // which no attempt is made and the current token is handed out until it
 // expires.
 type cache struct {
-	src   *source
+	src   *source // also the clock, src.now
 	early time.Duration
-	now   func() time.Time
 	// jitter returns a factor near 1 for back-off waits.
 	jitter func() float64
 
@@ -71,8 +70,7 @@ type flight struct {
 }
 
 func newCache(src *source, saved *oauth2.Token, early time.Duration) *cache {
-	c := &cache{src: src, early: early, now: func() time.Time { return src.now() },
-		jitter: func() float64 { return 0.8 + 0.4*rand.Float64() }}
+	c := &cache{src: src, early: early, jitter: func() float64 { return 0.8 + 0.4*rand.Float64() }}
 	if saved != nil {
 		tok, obtained := savedToken(saved)
 		c.cur.Store(c.current(tok, obtained))
@@ -129,12 +127,12 @@ func (c *cache) Token() (*oauth2.Token, error) {
 // bounded by the source's context and AttemptTimeout, and serves every
 // caller.
 func (c *cache) token(ctx context.Context) (*oauth2.Token, error) {
-	if cur := c.cur.Load(); cur != nil && c.now().Before(cur.freshUntil) {
+	if cur := c.cur.Load(); cur != nil && c.src.now().Before(cur.freshUntil) {
 		return cur.tok, nil
 	}
 
 	c.mu.Lock()
-	now := c.now()
+	now := c.src.now()
 	cur := c.cur.Load()
 	if cur != nil && now.Before(cur.freshUntil) {
 		c.mu.Unlock()
@@ -162,7 +160,7 @@ func (c *cache) token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	select {
 	case <-f.done:
-		if f.err != nil && valid && c.now().Before(cur.tok.Expiry) {
+		if f.err != nil && valid && c.src.now().Before(cur.tok.Expiry) {
 			return cur.tok, nil // a failed renewal does not fail a valid token
 		}
 		return f.tok, f.err
@@ -192,7 +190,7 @@ func (c *cache) attempt(f *flight) {
 	} else {
 		c.failures++
 		c.failure = err
-		c.retryAt = c.now().Add(c.backoff(err))
+		c.retryAt = c.src.now().Add(c.backoff(err))
 		f.err = err
 	}
 	c.flight = nil

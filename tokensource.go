@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/seed-e8acf5fd/cognito/internal/jwt"
+	redaction "github.com/seed-e8acf5fd/cognito/internal/redact"
 )
 
 // Flow names the way a [Config] signs in with a password.
@@ -139,7 +140,7 @@ func (c *Config) Client(ctx context.Context, t *oauth2.Token) *http.Client {
 		ctx = context.Background()
 	}
 	base := http.DefaultTransport
-	if hc, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && hc != nil && hc.Transport != nil {
+	if hc := contextClient(ctx); hc != nil && hc.Transport != nil {
 		base = hc.Transport
 	}
 	return &http.Client{Transport: &transport{
@@ -178,8 +179,6 @@ func IDToken(t *oauth2.Token) string {
 	return id
 }
 
-const redacted = "[redacted]"
-
 // String describes c with its Password and ClientSecret redacted.
 func (c Config) String() string {
 	api := "nil"
@@ -210,7 +209,7 @@ func hidden(secret string) string {
 	if secret == "" {
 		return `""`
 	}
-	return redacted
+	return redaction.Mark
 }
 
 // source does the network work of a token source: each renew call is one
@@ -247,7 +246,7 @@ func newSource(ctx context.Context, c *Config, saved *oauth2.Token) *source {
 	}
 	if saved != nil {
 		s.refreshToken = saved.RefreshToken
-		s.username = usernameOf(tokenPair(saved))
+		s.username = usernameOf(claimsOf(tokenPair(saved)))
 	}
 	return s
 }
@@ -362,17 +361,18 @@ func (s *source) accept(r *types.AuthenticationResultType, sent time.Time) (*fre
 		}
 		bearer = id
 	}
-	if err := s.checkIssuer(access, id); err != nil {
+	claims := claimsOf(access, id)
+	if err := s.checkIssuer(claims); err != nil {
 		return nil, err
 	}
-	expiry, err := expiryOf(access, id, r.ExpiresIn, sent, s.now())
+	expiry, err := expiryOf(claims, r.ExpiresIn, sent, s.now())
 	if err != nil {
 		return nil, err
 	}
 	if rt := aws.ToString(r.RefreshToken); rt != "" {
 		s.refreshToken = rt
 	}
-	if name := usernameOf(access, id); name != "" {
+	if name := usernameOf(claims); name != "" {
 		s.username = name
 	}
 	t := (&oauth2.Token{
@@ -388,13 +388,9 @@ func (s *source) accept(r *types.AuthenticationResultType, sent time.Time) (*fre
 // Config.UserPoolID: a mistyped pool ID signs in fine with
 // USER_PASSWORD_AUTH (the pool's name takes no part in it), and would
 // otherwise pass unnoticed until an API refused the tokens.
-func (s *source) checkIssuer(tokens ...string) error {
-	for _, tok := range tokens {
-		c, err := jwt.ParseUnverified(tok)
-		if err != nil || c.Iss == "" {
-			continue
-		}
-		if path.Base(c.Iss) != s.conf.UserPoolID {
+func (s *source) checkIssuer(claims []jwt.Claims) error {
+	for _, c := range claims {
+		if c.Iss != "" && path.Base(c.Iss) != s.conf.UserPoolID {
 			return &issuerError{iss: c.Iss, pool: s.conf.UserPoolID}
 		}
 	}
@@ -407,7 +403,7 @@ func (s *source) checkIssuer(tokens ...string) error {
 // (exp − iat) counts from the local receive time, so that a skewed local
 // clock does not matter; a token without iat expires at its exp. A token
 // that lives no time at all is an error, as is having no expiry at all.
-func expiryOf(access, id string, expiresIn int32, sent, received time.Time) (time.Time, error) {
+func expiryOf(claims []jwt.Claims, expiresIn int32, sent, received time.Time) (time.Time, error) {
 	var expiry time.Time
 	earliest := func(t time.Time) {
 		if expiry.IsZero() || t.Before(expiry) {
@@ -417,9 +413,8 @@ func expiryOf(access, id string, expiresIn int32, sent, received time.Time) (tim
 	if expiresIn > 0 {
 		earliest(sent.Add(time.Duration(expiresIn) * time.Second))
 	}
-	for _, tok := range []string{access, id} {
-		c, err := jwt.ParseUnverified(tok)
-		if err != nil || c.Exp <= 0 {
+	for _, c := range claims {
+		if c.Exp <= 0 {
 			continue
 		}
 		if c.Iat <= 0 {
@@ -454,15 +449,25 @@ func tokenPair(t *oauth2.Token) (access, id string) {
 	return access, IDToken(t)
 }
 
-// usernameOf returns the Cognito username from the access token's username
-// claim (or cognito:username when the bearer is an ID token), else from the
-// ID token's cognito:username, else "".
-func usernameOf(access, id string) string {
-	if c, err := jwt.ParseUnverified(access); err == nil && c.User() != "" {
-		return c.User()
+// claimsOf reads the claims of those of tokens that are JWTs, in order.
+func claimsOf(tokens ...string) []jwt.Claims {
+	var claims []jwt.Claims
+	for _, tok := range tokens {
+		if c, err := jwt.ParseUnverified(tok); err == nil {
+			claims = append(claims, c)
+		}
 	}
-	if c, err := jwt.ParseUnverified(id); err == nil {
-		return c.CognitoUsername
+	return claims
+}
+
+// usernameOf returns the Cognito username from the first claims that name
+// one: the access token's username claim (or cognito:username when the
+// bearer is an ID token), else the ID token's cognito:username, else "".
+func usernameOf(claims []jwt.Claims) string {
+	for _, c := range claims {
+		if name := c.User(); name != "" {
+			return name
+		}
 	}
 	return ""
 }

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	redaction "github.com/seed-e8acf5fd/cognito/internal/redact"
 )
 
 // keepSecret records values that must never be printed: the password, the
@@ -33,34 +33,14 @@ func (c *cli) msg(format string, args ...any) {
 	fmt.Fprintln(c.stderr, c.clean(fmt.Sprintf(format, args...)))
 }
 
-// redacted replaces a secret in a message.
-const redacted = "[redacted]"
-
-// redact replaces every secret in msg: as it is, as stripControls would
-// print it, and as JSON escapes it (a server echoing a request body echoes
-// JSON). Longer secrets go first, so that one containing another is
-// replaced whole.
+// redact replaces every secret in msg, in every form package redact knows
+// and as stripControls would print it.
 func redact(msg string, secrets []string) string {
-	var forms []string
+	forms := slices.Clone(secrets)
 	for _, s := range secrets {
-		forms = append(forms, s, stripControls(s), jsonEscape(s))
+		forms = append(forms, stripControls(s))
 	}
-	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-	for _, f := range slices.Compact(forms) {
-		if f != "" {
-			msg = strings.ReplaceAll(msg, f, redacted)
-		}
-	}
-	return msg
-}
-
-// jsonEscape is s as it appears inside a JSON string.
-func jsonEscape(s string) string {
-	b, err := json.Marshal(s)
-	if err != nil { // cannot happen: any string marshals
-		return s
-	}
-	return string(b[1 : len(b)-1])
+	return redaction.Secrets(msg, forms...)
 }
 
 // stripControls returns s fit to print on a terminal, one line: escape

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -133,4 +134,10 @@ func TestHostileToken(t *testing.T) {
 		assert.Contains(t, r.stderr, "characters no token has")
 		assertPrintable(t, strings.TrimSuffix(r.stderr, "\n"))
 	}
+}
+
+// jsonEscape is s as it appears inside a JSON string.
+func jsonEscape(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
 }
