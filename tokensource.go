@@ -33,6 +33,13 @@ const (
 	// FlowPassword sends the password to Cognito over TLS
 	// (USER_PASSWORD_AUTH). The app client must allow it.
 	FlowPassword Flow = "USER_PASSWORD_AUTH"
+
+	// FlowCustom is custom authentication (CUSTOM_AUTH), driven by the
+	// pool's Lambda triggers: with a Password it starts with SRP, as the
+	// JavaScript SDK does (SRP_A, then PASSWORD_VERIFIER); without one it
+	// starts with the user name alone. The custom challenges that follow
+	// go to Config.Challenge.
+	FlowCustom Flow = "CUSTOM_AUTH"
 )
 
 // API is the part of the Cognito user pools API that a token source calls.
@@ -78,7 +85,8 @@ type Config struct {
 	Username string
 
 	// Password is the user's password. When it is empty the token source
-	// cannot sign in: it can only renew a token it was given.
+	// cannot sign in (except with FlowCustom and a Challenge handler): it
+	// can only renew a token it was given.
 	Password string
 
 	// Flow is how to sign in with the password; the zero value means
@@ -103,6 +111,22 @@ type Config struct {
 	// token in Extra("id_token") and the access token in
 	// Extra("access_token").
 	UseIDToken bool
+
+	// Challenge answers the challenges a sign-in meets after the
+	// password: MFA codes, MFA set-up, a new password, custom
+	// challenges. When nil, such a sign-in fails with a *ChallengeError.
+	// See [ChallengeHandler] and [TOTP].
+	//
+	// To set up an authenticator app (MFA_SETUP), API must also have the
+	// AssociateSoftwareToken and VerifySoftwareToken methods, as
+	// *cognitoidentityprovider.Client has.
+	Challenge ChallengeHandler
+
+	// ChallengeTimeout bounds each call of the Challenge handler; zero
+	// or negative means DefaultChallengeTimeout. A person typing a code
+	// needs minutes; the network calls of a sign-in are bounded by
+	// AttemptTimeout apart from it.
+	ChallengeTimeout time.Duration
 }
 
 // TokenSource returns a token source that signs in at first use (when t
@@ -258,7 +282,7 @@ func (c *Config) check() error {
 		return fmt.Errorf("cognito: UserPoolID %q is not of the form <region>_<id>", c.UserPoolID)
 	case c.ClientID == "":
 		return errors.New("cognito: ClientID is empty")
-	case c.Flow != "" && c.Flow != FlowSRP && c.Flow != FlowPassword:
+	case c.Flow != "" && c.Flow != FlowSRP && c.Flow != FlowPassword && c.Flow != FlowCustom:
 		return fmt.Errorf("cognito: unknown Flow %q", c.Flow)
 	}
 	return nil
