@@ -1,20 +1,16 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"golang.org/x/term"
 
 	"github.com/seed-e8acf5fd/cognito"
 )
@@ -65,7 +61,7 @@ func (o *options) addUserFlags(fs *flag.FlagSet) {
 // addLoginFlags defines the flags only login has.
 func (o *options) addLoginFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.flow, "flow", "", "`srp|password`: sign in with SRP, or send the password (USER_PASSWORD_AUTH) ($"+envFlow+", default srp)")
-	fs.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (default: prompt on the terminal)")
+	fs.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin, and the answers to challenges (MFA codes, ...) from the lines after it (default: prompt on the terminal)")
 }
 
 // resolve fills what the flags left empty from the environment and checks
@@ -165,9 +161,9 @@ func (c *cli) config(o *options) *cognito.Config {
 // --password-stdin is set, then the client secret (next line) when
 // --client-secret-stdin is set; the secret otherwise comes from the
 // environment. It returns the password, which is empty unless
-// --password-stdin is set.
+// --password-stdin is set. The answers to challenges come after them.
 func (c *cli) readInputs(o *options) (password string, err error) {
-	in := bufio.NewReader(c.stdin)
+	in := c.input()
 	if o.passwordStdin {
 		if password, err = readLine(in); err != nil {
 			return "", inputError("--password-stdin", "password", err)
@@ -184,77 +180,11 @@ func (c *cli) readInputs(o *options) (password string, err error) {
 	return password, nil
 }
 
-// errNoLine means stdin ended before a non-empty line.
-var errNoLine = errors.New("no line")
-
-// readLine reads one line, without its line ending.
-func readLine(r *bufio.Reader) (string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil && (err != io.EOF || line == "") {
-		if err == io.EOF {
-			return "", errNoLine
-		}
-		return "", err
-	}
-	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
-	if line == "" {
-		return "", errNoLine
-	}
-	return line, nil
-}
-
 func inputError(flagName, what string, err error) error {
 	if errors.Is(err, errNoLine) {
 		return usagef("%s: standard input has no %s line", flagName, what)
 	}
 	return fmt.Errorf("reading the %s from standard input: %w", what, err)
-}
-
-// terminalFD returns the file descriptor of stdin when it is a terminal.
-func (c *cli) terminalFD() (int, bool) {
-	f, ok := c.stdin.(*os.File)
-	if !ok {
-		return 0, false
-	}
-	fd := int(f.Fd())
-	return fd, term.IsTerminal(fd)
-}
-
-// promptPassword asks for the password on stderr and reads it from the
-// terminal without echo. An interrupt (ctx done) restores the terminal
-// before returning.
-func (c *cli) promptPassword(ctx context.Context, fd int, username string) (string, error) {
-	state, err := term.GetState(fd)
-	if err != nil {
-		return "", fmt.Errorf("reading the password: %w", err)
-	}
-	fmt.Fprintf(c.stderr, "Password for %s: ", username)
-	type result struct {
-		pw  []byte
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		pw, err := term.ReadPassword(fd)
-		done <- result{pw, err}
-	}()
-	select {
-	case r := <-done:
-		fmt.Fprintln(c.stderr)
-		if r.err != nil {
-			return "", fmt.Errorf("reading the password: %w", r.err)
-		}
-		if len(r.pw) == 0 {
-			return "", usagef("empty password")
-		}
-		c.keepSecret(string(r.pw))
-		return string(r.pw), nil
-	case <-ctx.Done():
-		// ReadPassword is left blocked; the process is about to exit.
-		_ = term.Restore(fd, state)
-		fmt.Fprintln(c.stderr)
-		return "", ctx.Err()
-	}
 }
 
 // newFlagSet returns a flag set that reports errors to its caller only.

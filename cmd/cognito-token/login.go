@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
 	"github.com/seed-e8acf5fd/cognito"
 )
 
@@ -14,6 +16,25 @@ session (never the password) for the token command. The password is read
 from the terminal without echo, or from the first line of stdin with
 --password-stdin. A session cached before for the same user is replaced,
 and its refresh token revoked (a warning says if that fails).
+
+When the user pool asks for more than the password, login asks for it:
+  SMS_MFA, EMAIL_OTP      the code sent by text message or email
+  SOFTWARE_TOKEN_MFA      the code from an authenticator app
+  SELECT_MFA_TYPE         which of the user's MFA factors to use (a number,
+                          or the factor's name such as SOFTWARE_TOKEN_MFA)
+  NEW_PASSWORD_REQUIRED   a new password (twice, without echo), then the
+                          user attributes the pool requires; it is your
+                          password from then on
+  MFA_SETUP               shows the key of a new authenticator app and its
+                          QR code, then asks for the app's first code
+  CUSTOM_CHALLENGE        shows the challenge's parameters, then asks for
+                          the answer
+
+With --password-stdin the answers are the lines after the password (and
+after the client secret with --client-secret-stdin), one per question in
+the order asked, the new password given once:
+
+    printf '%s\n%s\n' "$PASSWORD" "$CODE" | cognito-token login --password-stdin
 
 Emulators without SRP, such as cognito-local, need --flow password.
 `
@@ -37,14 +58,17 @@ func (c *cli) login(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The answers to challenges come from where the password came from.
+	ask := &prompter{c: c, in: stdinLines{c.input()}, lines: true, issuer: o.poolID}
 	if password == "" {
-		fd, ok := c.terminalFD()
-		if !ok {
+		t := c.userTerminal()
+		if t == nil {
 			return usagef("no password: give it on stdin with --password-stdin, or run in a terminal")
 		}
-		if password, err = c.promptPassword(ctx, fd, o.username); err != nil {
+		if password, err = c.promptPassword(ctx, t, o.username); err != nil {
 			return err
 		}
+		ask.in, ask.lines = t, false
 	}
 	st, err := c.openStore(&o)
 	if err != nil {
@@ -54,12 +78,15 @@ func (c *cli) login(ctx context.Context, args []string) error {
 
 	conf := c.config(&o)
 	conf.Password = password
+	conf.Challenge = ask
 	obtained := time.Now()
 	tok, err := conf.Token(ctx)
 	if err != nil {
-		var ce *cognito.ChallengeError
-		if errors.As(err, &ce) {
-			return fmt.Errorf("the sign-in needs an answer to the %s challenge, which cognito-token cannot give; complete it with another client, then log in again", ce.Challenge)
+		if ask.newPasswordSet.Load() {
+			c.msg("Your password is now the new one you chose, although the sign-in failed after it.")
+		}
+		if err := challengeFailure(err); err != nil {
+			return err
 		}
 		if secretRefused(err) {
 			return secretRefusedError(err)
@@ -88,10 +115,42 @@ func (c *cli) login(ctx context.Context, args []string) error {
 		return err
 	}
 	c.msg("Signed in as %s; session cached in %s", o.username, st.path())
+	if ask.newPasswordSent.Load() {
+		c.msg("Your password is now the new one you chose: sign in with it from now on.")
+	}
+	if ask.appSetUp.Load() {
+		c.msg("Your authenticator app is set up: sign-ins will ask for its code.")
+	}
 	if old != nil && old.RefreshToken != ses.RefreshToken {
 		if err := c.revoke(ctx, &o, old.RefreshToken); err != nil {
 			c.msg("warning: could not revoke the refresh token of the session this one replaces, so it stays valid until it expires: %v", err)
 		}
+	}
+	return nil
+}
+
+// challengeFailure explains why the answer to a challenge failed the
+// sign-in, wrapping the library's error, or returns nil when err is not
+// about an answer.
+func challengeFailure(err error) error {
+	var (
+		unanswerable *cognito.ChallengeError
+		mismatch     *types.CodeMismatchException
+		expired      *types.ExpiredCodeException
+		badApp       *types.EnableSoftwareTokenMFAException
+		badPassword  *types.InvalidPasswordException
+	)
+	switch {
+	case errors.As(err, &unanswerable):
+		return fmt.Errorf("the sign-in needs an answer to the %s challenge, which cognito-token cannot give; complete it with another client (such as the AWS CLI's respond-to-auth-challenge), then log in again: %w", unanswerable.Challenge, err)
+	case errors.As(err, &mismatch):
+		return fmt.Errorf("the code was not accepted (a wrong one, or one used before); log in again: %w", err)
+	case errors.As(err, &expired):
+		return fmt.Errorf("the code has expired; log in again for a new one: %w", err)
+	case errors.As(err, &badApp):
+		return fmt.Errorf("the authenticator app's code was not accepted, so the app is not set up (check that the phone's clock is right); log in again: %w", err)
+	case errors.As(err, &badPassword):
+		return fmt.Errorf("the new password was refused (the user pool's password policy); log in again and choose another: %w", err)
 	}
 	return nil
 }

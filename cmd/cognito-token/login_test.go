@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -80,4 +81,18 @@ func TestSRPUnsupported(t *testing.T) {
 	r = h.mustRun(exitFailure, "Pa55word!\n", "login", "--password-stdin", "--flow", "password")
 	assert.Contains(t, r.stderr, "Unsupported")
 	assert.NotContains(t, r.stderr, "use --flow password", "the advice only for SRP")
+}
+
+// TestLoginTerminal: without --password-stdin the password is typed on
+// the terminal, without echo.
+func TestLoginTerminal(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	h := p.harness(t)
+	term := newFakeTerminal(p.password)
+	h.term = term
+	r := h.mustRun(exitOK, "", "login")
+	assert.Equal(t, []bool{true}, term.reads())
+	assert.True(t, strings.HasPrefix(r.stderr, "Password for "+p.alias+": \nSigned in as "+p.alias+";"), r.stderr)
+	h.session()
 }

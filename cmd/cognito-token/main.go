@@ -36,6 +36,21 @@
 // cognito-local does not do SRP: with --endpoint pointing at it, log in
 // with --flow password.
 //
+// # Challenges
+//
+// When the user pool asks for more than the password, login asks the user,
+// on standard error: for the code of SMS or email MFA, or of an
+// authenticator app; which MFA factor to use; a new password (typed twice,
+// without echo) and the user attributes the pool requires; a custom
+// challenge's answer. When MFA must be set up, it shows the key of a new
+// authenticator app, and a QR code of it drawn with Unicode half blocks for
+// the phone to scan, and asks for the app's first code. With
+// --password-stdin the answers are the lines of standard input after the
+// password (and the client secret), one per question in the order asked,
+// the new password given once: a missing line is an error, not a wait.
+// The codes and the new password are never printed; the authenticator's
+// key is shown that once.
+//
 // token prints the bare access token and a newline; --id prints the ID
 // token instead, --json both tokens with the token type and their expiries,
 // and --exec-credential a Kubernetes ExecCredential carrying the ID token,
@@ -86,12 +101,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -131,12 +148,23 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 
+	// term, when set, is the user's terminal (a test's fake); when nil,
+	// stdin is, if it is a terminal. See userTerminal.
+	term terminal
+	// in reads stdin by lines; see input.
+	in *bufio.Reader
+
 	// sdkOptions, when set, adjusts the options of every SDK client the
 	// commands build; tests use it to turn retries off.
 	sdkOptions func(*cip.Options)
 
+	// mu guards secrets, openPrompt and the writes to stderr: a sign-in
+	// challenge is answered on a goroutine of the library's.
+	mu sync.Mutex
 	// secrets are never printed; see keepSecret.
 	secrets []string
+	// openPrompt is set while a prompt on stderr waits for its answer.
+	openPrompt bool
 }
 
 // run runs the command line args (without the program name): it

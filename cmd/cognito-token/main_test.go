@@ -43,6 +43,8 @@ type harness struct {
 	// afterCall, if set, is called with the operation's name after each
 	// call to the API has its answer.
 	afterCall func(operation string)
+	// term, if set, is the user's terminal.
+	term terminal
 
 	mu      sync.Mutex
 	secrets []string // never allowed on stderr
@@ -73,12 +75,18 @@ func (h *harness) secret(s ...string) {
 // several goroutines; it does not fail the test itself, check reports on
 // stderr.
 func (h *harness) run(stdin string, args ...string) result {
+	return h.runReader(strings.NewReader(stdin), args...)
+}
+
+// runReader is run with stdin read from r.
+func (h *harness) runReader(stdin io.Reader, args ...string) result {
 	var stdout, stderr bytes.Buffer
 	c := &cli{
 		env:    func(k string) string { return h.env[k] },
-		stdin:  strings.NewReader(stdin),
+		stdin:  stdin,
 		stdout: &stdout,
 		stderr: &stderr,
+		term:   h.term,
 	}
 	c.sdkOptions = func(o *cip.Options) {
 		if h.noRetries {
@@ -117,7 +125,13 @@ func (h *harness) check(r result) {
 // mustRun runs the program and requires exit status want.
 func (h *harness) mustRun(want int, stdin string, args ...string) result {
 	h.t.Helper()
-	r := h.run(stdin, args...)
+	return h.mustRunReader(want, strings.NewReader(stdin), args...)
+}
+
+// mustRunReader is mustRun with stdin read from r.
+func (h *harness) mustRunReader(want int, stdin io.Reader, args ...string) result {
+	h.t.Helper()
+	r := h.runReader(stdin, args...)
 	h.check(r)
 	require.Equal(h.t, want, r.code, "exit status of %q\nstdout: %s\nstderr: %s", args, r.stdout, r.stderr)
 	return r

@@ -10,10 +10,12 @@ import (
 )
 
 // keepSecret records values that must never be printed: the password, the
-// client secret and every token this run has seen. Messages are redacted
-// of them (see clean), so that a server echoing a request in its error
-// message cannot put them on the terminal or in a log.
+// client secret, codes, and every token this run has seen. Messages are
+// redacted of them (see clean), so that a server echoing a request in its
+// error message cannot put them on the terminal or in a log.
 func (c *cli) keepSecret(values ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, v := range values {
 		if v != "" && !slices.Contains(c.secrets, v) {
 			c.secrets = append(c.secrets, v)
@@ -23,14 +25,62 @@ func (c *cli) keepSecret(values ...string) {
 
 // clean makes a message fit to print: terminal controls stripped (error
 // messages carry text from the server) and the secrets kept by keepSecret
-// redacted.
+// redacted. The caller holds c.mu.
 func (c *cli) clean(msg string) string {
 	return redact(stripControls(msg), c.secrets)
 }
 
-// msg prints one line on stderr, cleaned.
+// msg prints one line on stderr, cleaned. A prompt still waiting for its
+// answer (the user pressed Ctrl-C) gets its line ended first.
 func (c *cli) msg(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.endOpenPrompt()
 	fmt.Fprintln(c.stderr, c.clean(fmt.Sprintf(format, args...)))
+}
+
+// prompt prints text on stderr, cleaned, and leaves the line open for the
+// answer: see endPrompt.
+func (c *cli) prompt(text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.endOpenPrompt()
+	fmt.Fprint(c.stderr, c.clean(text))
+	c.openPrompt = true
+}
+
+// endPrompt ends the line of the prompt just answered: echoed means the
+// terminal showed the line break the user typed; otherwise (a password,
+// or a line of stdin) one is printed.
+func (c *cli) endPrompt(echoed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !echoed {
+		c.endOpenPrompt()
+	}
+	c.openPrompt = false
+}
+
+// endOpenPrompt prints a line break if a prompt is open. The caller holds
+// c.mu.
+func (c *cli) endOpenPrompt() {
+	if c.openPrompt {
+		fmt.Fprintln(c.stderr)
+		c.openPrompt = false
+	}
+}
+
+// reveal prints lines on stderr, stripped of terminal controls but not
+// redacted: they are for the user to see although they carry a secret
+// (the key of an authenticator app being set up, and its QR code). It is
+// the only way a secret reaches the terminal.
+func (c *cli) reveal(lines ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.endOpenPrompt()
+	for _, l := range lines {
+		fmt.Fprintln(c.stderr, stripControls(l))
+	}
 }
 
 // redact replaces every secret in msg, in every form package redact knows
