@@ -181,7 +181,7 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	if c.Password == "" {
+	if !s.canSignIn() {
 		return nil, fmt.Errorf("%w: Config.Password is empty", ErrSignInRequired)
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
@@ -251,6 +251,11 @@ type source struct {
 	refreshToken string
 	username     string   // the Cognito username, for SECRET_HASH on refresh
 	sent         []string // secret values sent in this attempt; see redact
+	// formerPassword is the password a NEW_PASSWORD_REQUIRED answer
+	// replaced, and formerSecrets the authenticator secrets handed out:
+	// still secrets, so kept out of error messages too.
+	formerPassword string
+	formerSecrets  []string
 }
 
 // fresh is a token just obtained, with the local time it was asked for.
@@ -322,11 +327,11 @@ func (s *source) renew() (*fresh, error) {
 			return nil, s.redact(fmt.Errorf("cognito: renewing tokens: %w", err))
 		}
 		s.refreshToken = ""
-		if s.conf.Password == "" {
+		if !s.canSignIn() {
 			return nil, s.redact(fmt.Errorf("%w: the refresh token cannot be used: %w", ErrSignInRequired, err))
 		}
 	}
-	if s.conf.Password == "" {
+	if !s.canSignIn() {
 		return nil, fmt.Errorf("%w: no refresh token and Config.Password is empty", ErrSignInRequired)
 	}
 	t, err := s.signIn(ctx)
