@@ -357,7 +357,7 @@ func TestChallengeNewPasswordKept(t *testing.T) {
 	s, ts := testSource(t, conf, p, p.clock, nil)
 	_, err := s.attempt()
 	require.NoError(t, err)
-	p.steps = nil // the pool asks no more
+	p.steps = nil       // the pool asks no more
 	s.refreshToken = "" // force a sign-in
 	_, err = s.attempt()
 	require.NoError(t, err, "the second sign-in uses the new password")
