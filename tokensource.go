@@ -56,7 +56,10 @@ const DefaultEarlyExpiry = 30 * time.Second
 // AttemptTimeout bounds one attempt to get tokens: a renewal, or a
 // sign-in with all its calls, or a refused renewal followed by a sign-in.
 // A server that never answers therefore costs a caller at most this long,
-// however many callers wait for the same attempt.
+// however many callers wait for the same attempt. The time a
+// Config.Challenge handler takes (at most Config.ChallengeTimeout per
+// call) comes on top: each network call after it gets AttemptTimeout
+// afresh.
 const AttemptTimeout = 30 * time.Second
 
 // Config describes a user of a Cognito user pool app client and how to
