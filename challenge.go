@@ -501,3 +501,22 @@ func (c *Config) challengeTimeout() time.Duration {
 	}
 	return c.ChallengeTimeout
 }
+
+// String describes c with SecretCode redacted.
+func (c Challenge) String() string {
+	return fmt.Sprintf("cognito.Challenge{Name: %s, Username: %q, Parameters: %v, SecretCode: %s}", c.Name, c.Username, c.Parameters, hidden(c.SecretCode))
+}
+
+// GoString is String, so that %#v redacts too.
+func (c Challenge) GoString() string { return c.String() }
+
+// String describes a with every value redacted but the factor chosen and
+// the attributes' names: codes, passwords and custom answers are secrets.
+func (a Answer) String() string {
+	names := slices.Sorted(maps.Keys(a.Attributes))
+	keys := slices.Sorted(maps.Keys(a.Responses))
+	return fmt.Sprintf("cognito.Answer{Code: %s, NewPassword: %s, Attributes: %q, MFA: %q, Responses: %q}", hidden(a.Code), hidden(a.NewPassword), names, a.MFA, keys)
+}
+
+// GoString is String, so that %#v redacts too.
+func (a Answer) GoString() string { return a.String() }

@@ -665,3 +665,19 @@ func TestChallengeHelpers(t *testing.T) {
 	assert.Equal(t, []types.ChallengeNameType{types.ChallengeNameTypeSmsMfa, types.ChallengeNameTypeSoftwareTokenMfa}, c.Factors())
 	assert.Empty(t, c.OTPAuthURI("x"), "no secret, no URI")
 }
+
+// TestChallengeFormatting: printing a challenge or an answer shows no
+// secret.
+func TestChallengeFormatting(t *testing.T) {
+	t.Parallel()
+	c := &Challenge{Name: types.ChallengeNameTypeMfaSetup, Username: "alice", SecretCode: scriptTOTPKey}
+	a := &Answer{Code: "123456", NewPassword: scriptNewPasswd, Attributes: map[string]string{"name": "Alice Q"}, Responses: map[string]string{"ANSWER": "s3cret answer"}}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(verb, c) + fmt.Sprintf(verb, a) + fmt.Sprintf(verb, *c) + fmt.Sprintf(verb, *a)
+		for _, secret := range []string{scriptTOTPKey, "123456", scriptNewPasswd, "Alice Q", "s3cret answer"} {
+			assert.NotContains(t, out, secret, verb)
+		}
+		assert.Contains(t, out, "MFA_SETUP")
+		assert.Contains(t, out, "ANSWER")
+	}
+}
