@@ -681,3 +681,49 @@ func TestChallengeFormatting(t *testing.T) {
 		assert.Contains(t, out, "ANSWER")
 	}
 }
+
+// TestChallengeAfterSRP: PASSWORD_VERIFIER, then SMS_MFA, then tokens; the
+// SMS answer carries the pool's name and the session of the challenge.
+func TestChallengeAfterSRP(t *testing.T) {
+	t.Parallel()
+	v := loadVectors(t)[1]
+	when, err := time.Parse(srp.TimestampLayout, v.Timestamp)
+	require.NoError(t, err)
+	clock := newClock(when)
+	api := vectorAPI(v, time.Hour, clock.Now)
+	verify := api.respond
+	api.respond = func(ctx context.Context, in *cip.RespondToAuthChallengeInput) (*cip.RespondToAuthChallengeOutput, error) {
+		switch in.ChallengeName {
+		case types.ChallengeNameTypePasswordVerifier:
+			if _, err := verify(ctx, in); err != nil {
+				return nil, err
+			}
+			return &cip.RespondToAuthChallengeOutput{
+				ChallengeName:       types.ChallengeNameTypeSmsMfa,
+				ChallengeParameters: map[string]string{"CODE_DELIVERY_DESTINATION": "+*******1234", "USER_ID_FOR_SRP": v.UserID},
+				Session:             aws.String("sms-session"),
+			}, nil
+		case types.ChallengeNameTypeSmsMfa:
+			r := in.ChallengeResponses
+			if aws.ToString(in.Session) != "sms-session" || r["USERNAME"] != v.UserID || r["SMS_MFA_CODE"] != "424242" {
+				return nil, &types.CodeMismatchException{Message: aws.String("Invalid code or auth state for the user.")}
+			}
+			return &cip.RespondToAuthChallengeOutput{AuthenticationResult: tokens(v.UserID, clock.Now(), time.Hour, true, "rt", 1)}, nil
+		}
+		return nil, errors.New("unexpected challenge")
+	}
+	var asked *Challenge
+	conf := Config{UserPoolID: v.PoolID, ClientID: "c", Username: "typed-alias@example.com", Password: v.Password,
+		Challenge: ChallengeFunc(func(_ context.Context, c *Challenge) (*Answer, error) {
+			asked = c
+			return &Answer{Code: "424242"}, nil
+		})}
+	s, _ := testSource(t, conf, api, clock, nil)
+	s.rand = bytes.NewReader(secretOf(t, v))
+	_, err = s.attempt()
+	require.NoError(t, err)
+	require.NotNil(t, asked)
+	assert.Equal(t, v.UserID, asked.Username)
+	assert.Equal(t, "+*******1234", asked.Parameters["CODE_DELIVERY_DESTINATION"])
+	assert.Len(t, api.responds, 2)
+}
