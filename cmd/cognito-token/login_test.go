@@ -29,10 +29,41 @@ func TestLoginFailures(t *testing.T) {
 	assert.NotContains(t, r.stderr, "wrong-password")
 	assert.NoFileExists(t, h.store().path())
 
+	// A challenge with no answer on stdin: an error, not a wait.
 	p.srv.RequireChallenge(p.username, "SOFTWARE_TOKEN_MFA")
-	r = h.mustRun(exitFailure, p.password+"\n", "login", "--password-stdin")
-	assert.Contains(t, r.stderr, "SOFTWARE_TOKEN_MFA challenge")
+	r = h.mustRun(exitUsage, p.password+"\n", "login", "--password-stdin")
+	assert.Equal(t, "Code from your authenticator app: \n"+
+		"cognito-token login: --password-stdin: standard input has no line for the code from your authenticator app, "+
+		"which the SOFTWARE_TOKEN_MFA challenge asks for (run 'cognito-token login --help')\n", r.stderr)
 	assert.NoFileExists(t, h.store().path())
+
+	// A challenge cognito-token cannot answer.
+	p.srv.RequireChallenge(p.username, "DEVICE_SRP_AUTH")
+	r = h.mustRun(exitFailure, p.password+"\n", "login", "--password-stdin")
+	assert.Contains(t, r.stderr, "cognito-token: the sign-in needs an answer to the DEVICE_SRP_AUTH challenge, which cognito-token cannot give;")
+	assert.NoFileExists(t, h.store().path())
+}
+
+// TestWrongCode: a code Cognito refuses fails the login with a message
+// that says so, and the code is not printed.
+func TestWrongCode(t *testing.T) {
+	t.Parallel()
+	const code = "246810"
+	url := fakeAPI(t, func(op string, body []byte) (int, any) {
+		if op == "InitiateAuth" {
+			return 200, map[string]any{"ChallengeName": "SMS_MFA", "Session": "session-1",
+				"ChallengeParameters": map[string]string{"USER_ID_FOR_SRP": "alice", "CODE_DELIVERY_DESTINATION": "+*******0100"}}
+		}
+		// An echo of the request: the code must not reach the terminal.
+		return 400, apiError("CodeMismatchException", "Invalid code "+code+" received for user")
+	})
+	h := fakeHarness(t, url)
+	h.secret(code)
+	r := h.mustRun(exitFailure, "Pa55word!\n"+code+"\n", "login", "--password-stdin", "--flow", "password")
+	assert.Contains(t, r.stderr, "Code sent to +*******0100: \n")
+	assert.Contains(t, r.stderr, "cognito-token: the code was not accepted (a wrong one, or one used before); log in again: ")
+	assert.Contains(t, r.stderr, "CodeMismatchException")
+	assert.Equal(t, 2, strings.Count(r.stderr, "\n"), "the prompt and one message:\n%s", r.stderr)
 }
 
 // TestLoginReplacesSession: a second login revokes the refresh token of the
