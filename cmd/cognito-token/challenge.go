@@ -215,14 +215,18 @@ func (p *prompter) setUpApp(ctx context.Context, c *cognito.Challenge) (*cognito
 // custom shows the public parameters of a custom challenge (set by the
 // pool's Lambda trigger) and asks for the answer.
 func (p *prompter) custom(ctx context.Context, c *cognito.Challenge) (*cognito.Answer, error) {
-	p.c.msg("The user pool sets a challenge of its own:")
 	keys := slices.Sorted(func(yield func(string) bool) {
 		for k := range c.Parameters {
-			if k != "USERNAME" && !yield(k) {
+			if k != "USERNAME" && k != "USER_ID_FOR_SRP" && !yield(k) {
 				return
 			}
 		}
 	})
+	if len(keys) == 0 {
+		p.c.msg("The user pool sets a challenge of its own.")
+	} else {
+		p.c.msg("The user pool sets a challenge of its own:")
+	}
 	for _, k := range keys {
 		p.c.msg("  %s: %s", k, c.Parameters[k])
 	}

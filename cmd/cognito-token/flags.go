@@ -40,7 +40,7 @@ var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 type options struct {
 	poolID, clientID, username, endpoint string
 
-	flow          string // login only: "srp" or "password"
+	flow          string // login only: "srp", "password" or "custom"
 	passwordStdin bool   // login only
 	secretStdin   bool
 
@@ -60,7 +60,7 @@ func (o *options) addUserFlags(fs *flag.FlagSet) {
 
 // addLoginFlags defines the flags only login has.
 func (o *options) addLoginFlags(fs *flag.FlagSet) {
-	fs.StringVar(&o.flow, "flow", "", "`srp|password`: sign in with SRP, or send the password (USER_PASSWORD_AUTH) ($"+envFlow+", default srp)")
+	fs.StringVar(&o.flow, "flow", "", "`srp|password|custom`: sign in with SRP, or send the password (USER_PASSWORD_AUTH), or SRP then the pool's custom challenges (CUSTOM_AUTH) ($"+envFlow+", default srp)")
 	fs.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin, and the answers to challenges (MFA codes, ...) from the lines after it (default: prompt on the terminal)")
 }
 
@@ -117,16 +117,19 @@ func (o *options) resolveFlow(env func(string) string) error {
 	if o.flow == "" {
 		o.flow = "srp"
 	}
-	if o.flow != "srp" && o.flow != "password" {
-		return usagef("--flow must be srp or password, not %q", o.flow)
+	if o.flow != "srp" && o.flow != "password" && o.flow != "custom" {
+		return usagef("--flow must be srp, password or custom, not %q", o.flow)
 	}
 	return nil
 }
 
 // cognitoFlow is the library's name for the chosen flow.
 func (o *options) cognitoFlow() cognito.Flow {
-	if o.flow == "password" {
+	switch o.flow {
+	case "password":
 		return cognito.FlowPassword
+	case "custom":
+		return cognito.FlowCustom
 	}
 	return cognito.FlowSRP
 }

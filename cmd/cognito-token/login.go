@@ -27,8 +27,8 @@ When the user pool asks for more than the password, login asks for it:
                           password from then on
   MFA_SETUP               shows the key of a new authenticator app and its
                           QR code, then asks for the app's first code
-  CUSTOM_CHALLENGE        shows the challenge's parameters, then asks for
-                          the answer
+  CUSTOM_CHALLENGE        (with --flow custom) shows the challenge's
+                          parameters, then asks for the answer
 
 With --password-stdin the answers are the lines after the password (and
 after the client secret with --client-secret-stdin), one per question in

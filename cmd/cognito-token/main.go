@@ -24,8 +24,9 @@
 // # Flags and environment
 //
 // The flags are named as in the AWS CLI: --user-pool-id, --client-id,
-// --username, --flow srp|password (login only; default srp) and --endpoint
-// URL (for emulators such as cognito-local). Each may instead come from the
+// --username, --flow srp|password|custom (login only; default srp; custom is
+// CUSTOM_AUTH, SRP then the pool's own challenges) and --endpoint URL (for
+// emulators such as cognito-local). Each may instead come from the
 // environment variable COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID,
 // COGNITO_USERNAME, COGNITO_FLOW or COGNITO_ENDPOINT; a flag wins. The
 // password comes from a prompt on the terminal or, with --password-stdin,
@@ -41,8 +42,8 @@
 // When the user pool asks for more than the password, login asks the user,
 // on standard error: for the code of SMS or email MFA, or of an
 // authenticator app; which MFA factor to use; a new password (typed twice,
-// without echo) and the user attributes the pool requires; a custom
-// challenge's answer. When MFA must be set up, it shows the key of a new
+// without echo) and the user attributes the pool requires; the answer to a
+// custom challenge (--flow custom). When MFA must be set up, it shows the key of a new
 // authenticator app, and a QR code of it drawn with Unicode half blocks for
 // the phone to scan, and asks for the app's first code. With
 // --password-stdin the answers are the lines of standard input after the
