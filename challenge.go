@@ -4,14 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/seed-e8acf5fd/cognito/internal/srp"
 )
 
 // DefaultChallengeTimeout bounds one call of a [ChallengeHandler] when
@@ -221,3 +228,295 @@ func copyParams(p map[string]string) map[string]string {
 	}
 	return maps.Clone(p)
 }
+
+// maxChallenges bounds the challenges of one sign-in, so that a server
+// that keeps setting them cannot hold a token source in a loop.
+const maxChallenges = 16
+
+// softwareTokenAPI is what setting up an authenticator app (MFA_SETUP)
+// needs beyond API; *cognitoidentityprovider.Client has it.
+type softwareTokenAPI interface {
+	AssociateSoftwareToken(ctx context.Context, in *cip.AssociateSoftwareTokenInput, optFns ...func(*cip.Options)) (*cip.AssociateSoftwareTokenOutput, error)
+	VerifySoftwareToken(ctx context.Context, in *cip.VerifySoftwareTokenInput, optFns ...func(*cip.Options)) (*cip.VerifySoftwareTokenOutput, error)
+}
+
+// step is a response of InitiateAuth or RespondToAuthChallenge: tokens,
+// or a challenge with its parameters and session.
+type step struct {
+	result  *types.AuthenticationResultType
+	name    types.ChallengeNameType
+	params  map[string]string
+	session *string
+	md      middleware.Metadata
+}
+
+// complete answers the challenges of a sign-in until Cognito hands out
+// tokens: PASSWORD_VERIFIER with client (the SRP state of the sign-in, nil
+// when it did not use SRP), any other challenge through Config.Challenge.
+// sent is when the request that may have brought tokens was sent. Each
+// network call is bounded by ctx, or, after the handler has been called,
+// by a new context of the attempt's timeout; the handler itself by
+// Config.ChallengeTimeout.
+func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent time.Time) (*fresh, error) {
+	user := s.conf.Username // the pool's name for the user, once known
+	for round := 0; ; round++ {
+		if st.result != nil {
+			s.username = user // until the tokens' username claim says better
+			return s.accept(st.result, sent)
+		}
+		if st.name == "" {
+			return nil, errors.New("cognito: signing in: the response has neither tokens nor a challenge")
+		}
+		if round == maxChallenges {
+			return nil, fmt.Errorf("cognito: signing in: more than %d challenges in a row, the last %s", maxChallenges, st.name)
+		}
+		if id := st.params["USER_ID_FOR_SRP"]; id != "" {
+			user = id
+		}
+		var (
+			answer  map[string]string
+			session = st.session
+			err     error
+		)
+		switch {
+		case st.name == types.ChallengeNameTypePasswordVerifier && client != nil:
+			answer, err = s.passwordVerifier(client, st.params, serverNow(st.md, s.now()))
+			if err != nil {
+				return nil, err
+			}
+			user, client = answer["USERNAME"], nil // the SRP state answers once
+		case s.conf.Challenge == nil:
+			return nil, &ChallengeError{Challenge: st.name}
+		default:
+			var cancel context.CancelFunc
+			answer, session, err = s.answer(ctx, st, user)
+			if err != nil {
+				return nil, err
+			}
+			// The handler may have taken minutes: the calls that follow
+			// get the attempt's time afresh.
+			ctx, cancel = context.WithTimeout(s.ctx, s.timeout)
+			defer cancel()
+			if st.name == types.ChallengeNameTypeMfaSetup {
+				if session, err = s.verifySoftwareToken(ctx, answer, session); err != nil {
+					return nil, err
+				}
+			}
+		}
+		answer["USERNAME"] = user
+		s.addSecretHash(answer, user)
+		if st.name == types.ChallengeNameTypeSelectMfaType {
+			s.remember(answer, "ANSWER") // a factor's name
+		} else {
+			s.remember(answer)
+		}
+		sent = s.now()
+		resp, err := s.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
+			ChallengeName:      st.name,
+			ClientId:           aws.String(s.conf.ClientID),
+			ChallengeResponses: answer,
+			Session:            session,
+		})
+		var notAuth *types.NotAuthorizedException
+		switch {
+		case st.name == types.ChallengeNameTypePasswordVerifier && errors.As(err, &notAuth):
+			// The pool's name is part of the SRP proof: Cognito cannot
+			// tell a wrong password from a wrong pool ID.
+			return nil, fmt.Errorf("cognito: signing in (with SRP, a wrong Config.UserPoolID gives the same answer as a wrong password): %w", err)
+		case err != nil:
+			return nil, fmt.Errorf("cognito: answering the %s challenge: %w", st.name, err)
+		}
+		if st.name == types.ChallengeNameTypeNewPasswordRequired {
+			// The pool now knows the user by the new password only.
+			s.formerPassword, s.conf.Password = s.conf.Password, answer["NEW_PASSWORD"]
+		}
+		st = step{
+			result:  resp.AuthenticationResult,
+			name:    resp.ChallengeName,
+			params:  resp.ChallengeParameters,
+			session: resp.Session,
+			md:      resp.ResultMetadata,
+		}
+	}
+}
+
+// answer asks the handler for the answer to st and returns the challenge
+// responses it gives, and the session to answer with. For MFA_SETUP it
+// first gets the secret of a new authenticator from Cognito; the code
+// the handler then gives is left under the key totpCodeKey, for
+// verifySoftwareToken.
+func (s *source) answer(ctx context.Context, st step, user string) (map[string]string, *string, error) {
+	c := &Challenge{Name: st.name, Username: user, Parameters: copyParams(st.params)}
+	session := st.session
+	setUp := st.name == types.ChallengeNameTypeMfaSetup && offersTOTP(c)
+	if setUp {
+		api, ok := s.api.(softwareTokenAPI)
+		if !ok {
+			return nil, nil, fmt.Errorf("cognito: MFA_SETUP: Config.API (%T) has no AssociateSoftwareToken and VerifySoftwareToken methods", s.api)
+		}
+		out, err := api.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{Session: session})
+		if err != nil {
+			return nil, nil, fmt.Errorf("cognito: MFA_SETUP: associating an authenticator app: %w", err)
+		}
+		if c.SecretCode = aws.ToString(out.SecretCode); c.SecretCode == "" {
+			return nil, nil, errors.New("cognito: MFA_SETUP: AssociateSoftwareToken returned no SecretCode")
+		}
+		s.formerSecrets = append(s.formerSecrets, c.SecretCode)
+		if out.Session != nil {
+			session = out.Session
+		}
+	}
+	a, err := s.ask(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := responses(c, a, setUp)
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, session, nil
+}
+
+// totpCodeKey holds, among the responses to MFA_SETUP, the code that
+// verifySoftwareToken sends (and takes out) before the challenge is
+// answered.
+const totpCodeKey = "\x00totp"
+
+// responses turns the handler's answer to c into challenge responses.
+func responses(c *Challenge, a *Answer, setUp bool) (map[string]string, error) {
+	resp := map[string]string{}
+	need := func(key, value, field string) error {
+		if value == "" {
+			return fmt.Errorf("cognito: the answer to the %s challenge has no %s", c.Name, field)
+		}
+		resp[key] = value
+		return nil
+	}
+	var err error
+	switch c.Name {
+	case types.ChallengeNameTypeSmsMfa:
+		err = need("SMS_MFA_CODE", a.Code, "Code")
+	case types.ChallengeNameTypeSoftwareTokenMfa:
+		err = need("SOFTWARE_TOKEN_MFA_CODE", a.Code, "Code")
+	case types.ChallengeNameTypeEmailOtp:
+		err = need("EMAIL_OTP_CODE", a.Code, "Code")
+	case types.ChallengeNameTypeSmsOtp:
+		err = need("SMS_OTP_CODE", a.Code, "Code")
+	case types.ChallengeNameTypeSelectMfaType:
+		err = need("ANSWER", string(a.MFA), "MFA")
+	case types.ChallengeNameTypeNewPasswordRequired:
+		err = need("NEW_PASSWORD", a.NewPassword, "NewPassword")
+		for name, value := range a.Attributes {
+			resp["userAttributes."+strings.TrimPrefix(name, "userAttributes.")] = value
+		}
+		for _, name := range c.RequiredAttributes() {
+			if _, ok := resp["userAttributes."+name]; !ok && err == nil {
+				err = fmt.Errorf("cognito: the answer to the NEW_PASSWORD_REQUIRED challenge lacks the required attribute %q", name)
+			}
+		}
+	case types.ChallengeNameTypeCustomChallenge:
+		if a.Code != "" {
+			resp["ANSWER"] = a.Code
+		}
+	case types.ChallengeNameTypeMfaSetup:
+		if setUp {
+			err = need(totpCodeKey, a.Code, "Code (the first code of the new authenticator)")
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(resp, a.Responses)
+	if c.Name == types.ChallengeNameTypeCustomChallenge && resp["ANSWER"] == "" {
+		return nil, errors.New("cognito: the answer to the CUSTOM_CHALLENGE challenge has no ANSWER (Responses[\"ANSWER\"] or Code)")
+	}
+	return resp, nil
+}
+
+// offersTOTP reports whether an MFA_SETUP challenge lets the user set up
+// an authenticator app: MFAS_CAN_SETUP lists SOFTWARE_TOKEN_MFA, or is
+// missing (older pools send none).
+func offersTOTP(c *Challenge) bool {
+	if _, ok := c.Parameters["MFAS_CAN_SETUP"]; !ok {
+		return true
+	}
+	return slices.Contains(c.Factors(), types.ChallengeNameTypeSoftwareTokenMfa)
+}
+
+// verifySoftwareToken sends the first code of the authenticator being
+// set up to Cognito, if there is one among the responses to MFA_SETUP,
+// and returns the session that then answers the challenge.
+func (s *source) verifySoftwareToken(ctx context.Context, resp map[string]string, session *string) (*string, error) {
+	code, ok := resp[totpCodeKey]
+	if !ok {
+		return session, nil // no authenticator: the responses set up another factor
+	}
+	delete(resp, totpCodeKey)
+	s.sent = append(s.sent, code)
+	out, err := s.api.(softwareTokenAPI).VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{Session: session, UserCode: aws.String(code)})
+	if err != nil {
+		return nil, fmt.Errorf("cognito: MFA_SETUP: verifying the authenticator's code: %w", err)
+	}
+	if out.Status != types.VerifySoftwareTokenResponseTypeSuccess {
+		return nil, fmt.Errorf("cognito: MFA_SETUP: Cognito did not accept the authenticator's code (status %q)", out.Status)
+	}
+	if out.Session != nil {
+		session = out.Session
+	}
+	return session, nil
+}
+
+// ask calls the handler with a context that ends after ChallengeTimeout,
+// and stops waiting for it then: a handler that never returns costs the
+// token source one failed sign-in, not its life.
+func (s *source) ask(c *Challenge) (*Answer, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, s.conf.challengeTimeout())
+	defer cancel()
+	type reply struct {
+		a   *Answer
+		err error
+	}
+	done := make(chan reply, 1) // the handler never blocks on it
+	go func() {
+		a, err := s.conf.Challenge.AnswerChallenge(ctx, c)
+		done <- reply{a, err}
+	}()
+	select {
+	case r := <-done:
+		switch {
+		case r.err != nil:
+			return nil, fmt.Errorf("cognito: answering the %s challenge: %w", c.Name, r.err)
+		case r.a == nil:
+			return nil, fmt.Errorf("cognito: the challenge handler gave no answer to the %s challenge", c.Name)
+		}
+		return r.a, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("cognito: the challenge handler did not answer the %s challenge in time: %w", c.Name, ctx.Err())
+	}
+}
+
+func (c *Config) challengeTimeout() time.Duration {
+	if c.ChallengeTimeout <= 0 {
+		return DefaultChallengeTimeout
+	}
+	return c.ChallengeTimeout
+}
+
+// String describes c with SecretCode redacted.
+func (c Challenge) String() string {
+	return fmt.Sprintf("cognito.Challenge{Name: %s, Username: %q, Parameters: %v, SecretCode: %s}", c.Name, c.Username, c.Parameters, hidden(c.SecretCode))
+}
+
+// GoString is String, so that %#v redacts too.
+func (c Challenge) GoString() string { return c.String() }
+
+// String describes a with every value redacted but the factor chosen and
+// the attributes' names: codes, passwords and custom answers are secrets.
+func (a Answer) String() string {
+	names := slices.Sorted(maps.Keys(a.Attributes))
+	keys := slices.Sorted(maps.Keys(a.Responses))
+	return fmt.Sprintf("cognito.Answer{Code: %s, NewPassword: %s, Attributes: %q, MFA: %q, Responses: %q}", hidden(a.Code), hidden(a.NewPassword), names, a.MFA, keys)
+}
+
+// GoString is String, so that %#v redacts too.
+func (a Answer) GoString() string { return a.String() }

@@ -32,9 +32,56 @@
 // hands out an expired ID token with a valid access token. Tokens whose
 // iss claim names a pool other than [Config.UserPoolID] are refused.
 //
-// A sign-in that meets a challenge this package does not answer
-// (NEW_PASSWORD_REQUIRED, SMS_MFA, SOFTWARE_TOKEN_MFA, ...) fails at once
-// with a [*ChallengeError] naming it.
+// # Challenges: MFA, new passwords, custom authentication
+//
+// A sign-in may meet challenges after the password. [Config.Challenge]
+// answers them: a [ChallengeHandler] receives each [Challenge] and returns
+// an [Answer]; the token source does the wire work (the pool's user name
+// as USERNAME, SECRET_HASH over it, the Session from step to step, the
+// response key of each challenge) and follows any chain Cognito sets,
+// such as NEW_PASSWORD_REQUIRED, then MFA_SETUP, then tokens.
+//
+//   - SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA: [Answer.Code]. [TOTP] answers
+//     SOFTWARE_TOKEN_MFA unattended from the authenticator's secret, for
+//     service accounts.
+//   - SELECT_MFA_TYPE: [Answer.MFA], one of [Challenge.Factors].
+//   - MFA_SETUP: the source gets a new authenticator secret from Cognito
+//     (AssociateSoftwareToken) and hands it over in [Challenge.SecretCode]
+//     ([Challenge.OTPAuthURI] for a QR code); the handler's [Answer.Code]
+//     is the authenticator's first code, which the source sends to
+//     VerifySoftwareToken before it answers the challenge.
+//   - NEW_PASSWORD_REQUIRED: [Answer.NewPassword] and [Answer.Attributes]
+//     (at least those of [Challenge.RequiredAttributes]). The token source
+//     signs in with the new password from then on; the Config is not
+//     changed, so a program that stores the password saves the new one
+//     itself, from its handler.
+//   - CUSTOM_CHALLENGE, with [FlowCustom] (CUSTOM_AUTH, opened with SRP
+//     when there is a Password, as the JavaScript SDK does): the ANSWER in
+//     [Answer.Responses] (or [Answer.Code]), for as many rounds as the
+//     pool's triggers set.
+//
+// Renewals never call the handler. A handler error, or Cognito refusing
+// an answer (a wrong code: *types.CodeMismatchException), ends the
+// sign-in at once with an error wrapping it; the token source then backs
+// off as after a wrong password, since Cognito counts wrong codes too.
+// Each handler call is bounded by [Config.ChallengeTimeout] (3 minutes,
+// Cognito's sign-in session lifetime, by default); a handler that does not
+// return by then is abandoned and the sign-in fails with an error wrapping
+// context.DeadlineExceeded. Without a handler, a challenge fails the
+// sign-in at once with a [*ChallengeError] naming it.
+//
+// # Supported, and not yet
+//
+// Supported: SRP, password and custom sign-in; every challenge above;
+// client secrets; aliases; renewal with REFRESH_TOKEN_AUTH. Not yet:
+// remembered devices (DEVICE_SRP_AUTH, the DEVICE_KEY that renewals on
+// pools with device tracking need), refresh-token rotation
+// (GetTokensFromRefreshToken), a store that keeps sessions across
+// restarts, sign-out, the choice-based USER_AUTH flow (passkeys), the
+// pool's OAuth 2.0 endpoints (managed login) and identity-pool
+// credentials. Setting up SMS or email MFA needs the user's phone number
+// or address changed with an access token, which a sign-in does not have
+// yet: MFA_SETUP sets up an authenticator app.
 //
 // # Concurrency and failures
 //
@@ -56,7 +103,9 @@
 //     failures repeat, up to 30 seconds;
 //   - after Cognito refuses the credentials (NotAuthorizedException,
 //     UserNotFoundException, PasswordResetRequiredException,
-//     UserNotConfirmedException), or asks for a challenge: about 1 minute,
+//     UserNotConfirmedException), refuses an answer to a challenge
+//     (CodeMismatchException, ExpiredCodeException,
+//     InvalidPasswordException), or asks for a challenge no one answers: about 1 minute,
 //     doubling up to 15 minutes, so that a wrong password is not sent again
 //     and again (Cognito counts failed sign-ins and locks users out). A new
 //     token source starts without back-off.
@@ -65,7 +114,8 @@
 //
 // One attempt lasts at most [AttemptTimeout] (30 seconds), whatever the
 // server does, so a caller of Token waits at most that long plus its turn
-// at a mutex. With the default Cognito client one attempt sends at most
+// at a mutex, and plus the time a challenge handler takes (each network
+// call after a handler call gets AttemptTimeout afresh). With the default Cognito client one attempt sends at most
 // 9 requests: up to 3 tries (the SDK's retries of throttling, 5xx and
 // network errors) of the renewal, and of each of the sign-in's one or two
 // calls. A request made through [Config.Client] waits for a token no longer

@@ -3,6 +3,8 @@ package cognito
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
@@ -15,9 +17,10 @@ import (
 // SDK's error, such as *types.NotAuthorizedException.
 var ErrSignInRequired = errors.New("cognito: a new sign-in is needed")
 
-// ChallengeError is returned when Cognito answers a sign-in with a
-// challenge this package does not answer, such as NEW_PASSWORD_REQUIRED,
-// SMS_MFA or SOFTWARE_TOKEN_MFA. The sign-in stops there; nothing waits.
+// ChallengeError is returned when a sign-in meets a challenge that no one
+// answers: Config.Challenge is nil, or the handler (such as [TOTP])
+// returned a ChallengeError for it, or Cognito set a challenge while
+// renewing. The sign-in stops there; nothing waits.
 type ChallengeError struct {
 	// Challenge is the challenge's name, as Cognito sent it.
 	Challenge types.ChallengeNameType
@@ -25,7 +28,7 @@ type ChallengeError struct {
 
 // Error names the challenge.
 func (e *ChallengeError) Error() string {
-	return fmt.Sprintf("cognito: sign-in needs an answer to the %s challenge, which this package does not give", e.Challenge)
+	return fmt.Sprintf("cognito: the sign-in needs an answer to the %s challenge, and there is no handler for it (Config.Challenge)", e.Challenge)
 }
 
 // challengeOrMissing explains a response that carries no tokens.
@@ -65,10 +68,15 @@ func refused(err error) bool {
 		notConfirmed *types.UserNotConfirmedException
 		challenge    *ChallengeError
 		issuer       *issuerError
+		mismatch     *types.CodeMismatchException
+		expired      *types.ExpiredCodeException
+		badPassword  *types.InvalidPasswordException
+		badTOTP      *types.EnableSoftwareTokenMFAException
 	)
 	return errors.As(err, &notAuth) || errors.As(err, &notFound) || errors.As(err, &reset) ||
 		errors.As(err, &notConfirmed) || errors.As(err, &challenge) || errors.As(err, &issuer) ||
-		errors.Is(err, ErrSignInRequired)
+		errors.As(err, &mismatch) || errors.As(err, &expired) || errors.As(err, &badPassword) ||
+		errors.As(err, &badTOTP) || errors.Is(err, ErrSignInRequired)
 }
 
 // redactedError is an error whose message had secrets taken out; it
@@ -95,17 +103,23 @@ func redact(err error, secrets ...string) error {
 	return err
 }
 
-// redact takes the source's secrets out of err's message: the password,
-// the client secret, and every value sent in this attempt but the user
-// name and SRP_A (refresh tokens, SECRET_HASH, the password claim).
+// redact takes the source's secrets out of err's message: the password
+// (and the one a new password replaced), the client secret, authenticator
+// secrets, and every value sent in this attempt but those that remember
+// skips (refresh tokens, SECRET_HASH, the password claim, codes).
 func (s *source) redact(err error) error {
-	return redact(err, append([]string{s.conf.Password, s.conf.ClientSecret}, s.sent...)...)
+	secrets := append([]string{s.conf.Password, s.conf.ClientSecret, s.formerPassword}, s.formerSecrets...)
+	return redact(err, append(secrets, s.sent...)...)
 }
 
-// remember notes the secret values of params for redact.
-func (s *source) remember(params map[string]string) {
+// remember notes the secret values of params for redact: all but the
+// user name, SRP_A, a challenge name, user attributes, and keys named in
+// public.
+func (s *source) remember(params map[string]string, public ...string) {
 	for k, v := range params {
-		if k != "USERNAME" && k != "SRP_A" {
+		switch {
+		case k == "USERNAME", k == "SRP_A", k == "CHALLENGE_NAME", strings.HasPrefix(k, "userAttributes."), slices.Contains(public, k):
+		default:
 			s.sent = append(s.sent, v)
 		}
 	}

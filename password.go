@@ -9,84 +9,58 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/seed-e8acf5fd/cognito/internal/srp"
 )
 
-// signIn signs in with the password by the configured flow.
+// signIn signs in by the configured flow, answering every challenge on
+// the way.
 func (s *source) signIn(ctx context.Context) (*fresh, error) {
 	if s.conf.Username == "" {
 		return nil, errors.New("cognito: cannot sign in: Config.Username is empty")
 	}
-	if s.conf.Flow == FlowPassword {
-		return s.passwordSignIn(ctx)
+	params := map[string]string{"USERNAME": s.conf.Username}
+	flow := types.AuthFlowTypeUserSrpAuth
+	var client *srp.Client
+	switch {
+	case s.conf.Flow == FlowPassword:
+		flow = types.AuthFlowTypeUserPasswordAuth
+		params["PASSWORD"] = s.conf.Password
+	case s.conf.Flow == FlowCustom && s.conf.Password == "":
+		flow = types.AuthFlowTypeCustomAuth
+	default: // SRP, alone or opening custom authentication
+		var err error
+		if client, err = srp.NewClient(s.rand); err != nil {
+			return nil, fmt.Errorf("cognito: signing in: %w", err)
+		}
+		params["SRP_A"] = client.PublicHex()
+		if s.conf.Flow == FlowCustom {
+			flow = types.AuthFlowTypeCustomAuth
+			params["CHALLENGE_NAME"] = "SRP_A"
+		}
 	}
-	return s.srpSignIn(ctx)
-}
-
-// passwordSignIn is USER_PASSWORD_AUTH.
-func (s *source) passwordSignIn(ctx context.Context) (*fresh, error) {
-	params := map[string]string{"USERNAME": s.conf.Username, "PASSWORD": s.conf.Password}
 	s.addSecretHash(params, s.conf.Username)
 	sent := s.now()
-	out, err := s.initiate(ctx, types.AuthFlowTypeUserPasswordAuth, params)
+	out, err := s.initiate(ctx, flow, params)
 	if err != nil {
 		return nil, fmt.Errorf("cognito: signing in: %w", err)
 	}
-	if out.AuthenticationResult == nil {
-		return nil, challengeOrMissing(out.ChallengeName, "signing in")
-	}
-	s.username = s.conf.Username // until the tokens' username claim says better
-	return s.accept(out.AuthenticationResult, sent)
+	return s.complete(ctx, step{
+		result:  out.AuthenticationResult,
+		name:    out.ChallengeName,
+		params:  out.ChallengeParameters,
+		session: out.Session,
+		md:      out.ResultMetadata,
+	}, client, sent)
 }
 
-// srpSignIn is USER_SRP_AUTH answered by PASSWORD_VERIFIER.
-func (s *source) srpSignIn(ctx context.Context) (*fresh, error) {
-	client, err := srp.NewClient(s.rand)
-	if err != nil {
-		return nil, fmt.Errorf("cognito: signing in: %w", err)
-	}
-	params := map[string]string{"USERNAME": s.conf.Username, "SRP_A": client.PublicHex()}
-	s.addSecretHash(params, s.conf.Username)
-	out, err := s.initiate(ctx, types.AuthFlowTypeUserSrpAuth, params)
-	if err != nil {
-		return nil, fmt.Errorf("cognito: signing in: %w", err)
-	}
-	if out.ChallengeName != types.ChallengeNameTypePasswordVerifier {
-		return nil, challengeOrMissing(out.ChallengeName, "signing in")
-	}
-	answer, err := s.passwordVerifier(client, out.ChallengeParameters, serverNow(out.ResultMetadata, s.now()))
-	if err != nil {
-		return nil, err
-	}
-	s.addSecretHash(answer, answer["USERNAME"])
-	s.remember(answer)
-	sent := s.now()
-	resp, err := s.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
-		ChallengeName:      types.ChallengeNameTypePasswordVerifier,
-		ClientId:           aws.String(s.conf.ClientID),
-		ChallengeResponses: answer,
-		Session:            out.Session,
-	})
-	var notAuth *types.NotAuthorizedException
-	if errors.As(err, &notAuth) {
-		// The pool's name is part of the SRP proof: Cognito cannot tell a
-		// wrong password from a wrong pool ID.
-		return nil, fmt.Errorf("cognito: signing in (with SRP, a wrong Config.UserPoolID gives the same answer as a wrong password): %w", err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cognito: signing in: %w", err)
-	}
-	if resp.AuthenticationResult == nil {
-		return nil, challengeOrMissing(resp.ChallengeName, "signing in")
-	}
-	s.username = answer["USERNAME"] // USER_ID_FOR_SRP, the Cognito username
-	return s.accept(resp.AuthenticationResult, sent)
+// canSignIn reports whether the source has what a sign-in needs: a
+// password, or a handler for passwordless custom authentication.
+func (s *source) canSignIn() bool {
+	return s.conf.Password != "" || s.conf.Flow == FlowCustom && s.conf.Challenge != nil
 }
 
 // passwordVerifier computes the answer to a PASSWORD_VERIFIER challenge,

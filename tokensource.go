@@ -56,7 +56,10 @@ const DefaultEarlyExpiry = 30 * time.Second
 // AttemptTimeout bounds one attempt to get tokens: a renewal, or a
 // sign-in with all its calls, or a refused renewal followed by a sign-in.
 // A server that never answers therefore costs a caller at most this long,
-// however many callers wait for the same attempt.
+// however many callers wait for the same attempt. The time a
+// Config.Challenge handler takes (at most Config.ChallengeTimeout per
+// call) comes on top: each network call after it gets AttemptTimeout
+// afresh.
 const AttemptTimeout = 30 * time.Second
 
 // Config describes a user of a Cognito user pool app client and how to
@@ -181,7 +184,7 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	if c.Password == "" {
+	if !s.canSignIn() {
 		return nil, fmt.Errorf("%w: Config.Password is empty", ErrSignInRequired)
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
@@ -251,6 +254,11 @@ type source struct {
 	refreshToken string
 	username     string   // the Cognito username, for SECRET_HASH on refresh
 	sent         []string // secret values sent in this attempt; see redact
+	// formerPassword is the password a NEW_PASSWORD_REQUIRED answer
+	// replaced, and formerSecrets the authenticator secrets handed out:
+	// still secrets, so kept out of error messages too.
+	formerPassword string
+	formerSecrets  []string
 }
 
 // fresh is a token just obtained, with the local time it was asked for.
@@ -322,11 +330,11 @@ func (s *source) renew() (*fresh, error) {
 			return nil, s.redact(fmt.Errorf("cognito: renewing tokens: %w", err))
 		}
 		s.refreshToken = ""
-		if s.conf.Password == "" {
+		if !s.canSignIn() {
 			return nil, s.redact(fmt.Errorf("%w: the refresh token cannot be used: %w", ErrSignInRequired, err))
 		}
 	}
-	if s.conf.Password == "" {
+	if !s.canSignIn() {
 		return nil, fmt.Errorf("%w: no refresh token and Config.Password is empty", ErrSignInRequired)
 	}
 	t, err := s.signIn(ctx)

@@ -342,7 +342,7 @@ func TestConfigErrors(t *testing.T) {
 		"pool id no region": {func(c *Config) { c.UserPoolID = "_AbC" }, "UserPoolID"},
 		"pool id no name":   {func(c *Config) { c.UserPoolID = "us-east-1_" }, "UserPoolID"},
 		"no client id":      {func(c *Config) { c.ClientID = "" }, "ClientID"},
-		"unknown flow":      {func(c *Config) { c.Flow = "CUSTOM_AUTH" }, "Flow"},
+		"unknown flow":      {func(c *Config) { c.Flow = "ADMIN_NO_SRP_AUTH" }, "Flow"},
 		"no username":       {func(c *Config) { c.Username = "" }, "Username"},
 	} {
 		t.Run(name, func(t *testing.T) {
