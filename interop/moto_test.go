@@ -125,17 +125,26 @@ type motoPool struct {
 	clientSecret string // "" for an app client without a secret
 }
 
-// newMotoPool creates a pool, with TOTP MFA required when requireTOTP is
-// set, and an app client allowing password, SRP and refresh-token sign-in
-// (moto enforces none of these), with a generated secret when secret is
-// set.
-func newMotoPool(ctx context.Context, t *testing.T, srv *motoserver.Server, secret, requireTOTP bool) *motoPool {
+// motoPoolOptions say what kind of pool newMotoPool makes.
+type motoPoolOptions struct {
+	secret      bool // the app client has a generated secret
+	requireTOTP bool // MFA is required, by authenticator app (TOTP)
+	emailLogin  bool // users sign in by email; their name is a UUID
+}
+
+// newMotoPool creates a pool and an app client allowing password, SRP and
+// refresh-token sign-in (moto enforces none of these).
+func newMotoPool(ctx context.Context, t *testing.T, srv *motoserver.Server, o motoPoolOptions) *motoPool {
 	t.Helper()
-	pool, err := srv.Client.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("interop")})
+	in := &cip.CreateUserPoolInput{PoolName: aws.String("interop")}
+	if o.emailLogin {
+		in.UsernameAttributes = []types.UsernameAttributeType{types.UsernameAttributeTypeEmail}
+	}
+	pool, err := srv.Client.CreateUserPool(ctx, in)
 	require.NoError(t, err)
 	p := &motoPool{srv: srv, id: aws.ToString(pool.UserPool.Id)}
 	require.True(t, strings.HasPrefix(p.id, motoserver.Region+"_"), p.id)
-	if requireTOTP {
+	if o.requireTOTP {
 		_, err = srv.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{
 			UserPoolId:                    aws.String(p.id),
 			MfaConfiguration:              types.UserPoolMfaTypeOn,
@@ -146,7 +155,7 @@ func newMotoPool(ctx context.Context, t *testing.T, srv *motoserver.Server, secr
 	app, err := srv.Client.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
 		UserPoolId:     aws.String(p.id),
 		ClientName:     aws.String("interop"),
-		GenerateSecret: secret,
+		GenerateSecret: o.secret,
 		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{
 			types.ExplicitAuthFlowsTypeAllowUserPasswordAuth,
 			types.ExplicitAuthFlowsTypeAllowUserSrpAuth,
@@ -156,7 +165,7 @@ func newMotoPool(ctx context.Context, t *testing.T, srv *motoserver.Server, secr
 	require.NoError(t, err)
 	p.clientID = aws.ToString(app.UserPoolClient.ClientId)
 	p.clientSecret = aws.ToString(app.UserPoolClient.ClientSecret)
-	require.Equal(t, secret, p.clientSecret != "")
+	require.Equal(t, o.secret, p.clientSecret != "")
 	return p
 }
 
@@ -401,7 +410,7 @@ func TestMoto(t *testing.T) {
 	for _, app := range apps {
 		t.Run(app.name, func(t *testing.T) {
 			t.Run("new password", func(t *testing.T) {
-				p := newMotoPool(ctx, t, srv, app.secret, false)
+				p := newMotoPool(ctx, t, srv, motoPoolOptions{secret: app.secret})
 				const user, temporary, newPassword = "alice", "Temp-0rary", "Ünïcødé-N3w!"
 				p.addUser(ctx, t, user, temporary)
 				require.Equal(t, types.UserStatusTypeForceChangePassword, p.userStatus(ctx, t, user))
@@ -447,7 +456,7 @@ func TestMoto(t *testing.T) {
 			})
 
 			t.Run("MFA set-up, then TOTP", func(t *testing.T) {
-				p := newMotoPool(ctx, t, srv, app.secret, true)
+				p := newMotoPool(ctx, t, srv, motoPoolOptions{secret: app.secret, requireTOTP: true})
 				const user, temporary, newPassword = "bob", "Temp-0rary", "N3w-Passw0rd!"
 				p.addUser(ctx, t, user, temporary)
 				first, secret := setUpTOTP(ctx, t, p, user, temporary, newPassword)
@@ -479,7 +488,7 @@ func TestMoto(t *testing.T) {
 			})
 
 			t.Run("wrong TOTP code", func(t *testing.T) {
-				p := newMotoPool(ctx, t, srv, app.secret, true)
+				p := newMotoPool(ctx, t, srv, motoPoolOptions{secret: app.secret, requireTOTP: true})
 				const temporary, newPassword = "Temp-0rary", "N3w-Passw0rd!"
 				var mismatch *types.CodeMismatchException
 
@@ -541,11 +550,53 @@ func TestMoto(t *testing.T) {
 				assertNoSecrets(t, err, sentHash, badSecret.ClientSecret, newPassword)
 			})
 
+			t.Run("email alias", func(t *testing.T) {
+				p := newMotoPool(ctx, t, srv, motoPoolOptions{secret: app.secret, emailLogin: true})
+				const email, temporary, newPassword = "grace@example.com", "Temp-0rary", "N3w-Passw0rd!"
+				p.addUser(ctx, t, email, temporary)
+				user, err := srv.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(p.id), Username: aws.String(email)})
+				require.NoError(t, err)
+				name := aws.ToString(user.Username) // the pool's name for the user: a UUID, also their sub
+				require.NotEqual(t, email, name)
+
+				h := &newUserHandler{newPassword: newPassword}
+				conf, api := p.config(email, temporary, h)
+				tok, err := conf.TokenSource(ctx, nil).Token()
+				require.NoError(t, err)
+				assertTokensOf(t, tok, name)
+				assert.Equal(t, email, payload(t, cognito.IDToken(tok))["email"])
+				require.Equal(t, []types.ChallengeNameType{types.ChallengeNameTypeNewPasswordRequired}, h.names())
+				// Moto names the user in USERNAME only: Cognito's
+				// USER_ID_FOR_SRP, which the library reads, is missing.
+				assert.Equal(t, map[string]string{"USERNAME": name}, h.seen[0].Parameters)
+				api.log()
+
+				// Renewal: SECRET_HASH over the pool's name for the user
+				// (the username claim), as Cognito wants it. Moto checks it
+				// over the alias typed at sign-in, and refuses.
+				noPassword, api := p.config(email, "", nil)
+				saved := &oauth2.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Second)}
+				renewed, err := noPassword.TokenSource(ctx, saved).Token()
+				calls := api.log()
+				require.Equal(t, []string{"InitiateAuth REFRESH_TOKEN_AUTH"}, ops(calls))
+				p.assertSecretHash(t, calls[0], name)
+				if !app.secret {
+					require.NoError(t, err)
+					assertTokensOf(t, renewed, name)
+					return
+				}
+				require.ErrorIs(t, err, cognito.ErrSignInRequired)
+				var notAuth *types.NotAuthorizedException
+				require.ErrorAs(t, err, &notAuth)
+				assert.Equal(t, calls[0].params["SECRET_HASH"], notAuth.ErrorMessage(), "moto echoes the SECRET_HASH")
+				assertNoSecrets(t, err, calls[0].params["SECRET_HASH"], tok.RefreshToken, p.clientSecret)
+			})
+
 			t.Run("SRP", func(t *testing.T) {
 				// Moto fakes SRP: its SECRET_BLOCK is the session ID, not
 				// base64, and USER_ID_FOR_SRP is the user's sub, not their
 				// name. The library stops at the SECRET_BLOCK.
-				p := newMotoPool(ctx, t, srv, app.secret, false)
+				p := newMotoPool(ctx, t, srv, motoPoolOptions{secret: app.secret})
 				p.addUser(ctx, t, "erin", "Temp-0rary")
 				conf, api := p.config("erin", "Temp-0rary", &newUserHandler{newPassword: "N3w-Passw0rd!"})
 				conf.Flow = cognito.FlowSRP
@@ -586,7 +637,7 @@ func TestMotoLaterSignIn(t *testing.T) {
 	for _, secret := range []bool{false, true} {
 		t.Run(fmt.Sprintf("secret=%t", secret), func(t *testing.T) {
 			t.Parallel()
-			p := newMotoPool(ctx, t, srv, secret, true)
+			p := newMotoPool(ctx, t, srv, motoPoolOptions{secret: secret, requireTOTP: true})
 			const user, temporary, newPassword = "frank", "Temp-0rary", "N3w-Passw0rd!"
 			p.addUser(ctx, t, user, temporary)
 			h := &newUserHandler{newPassword: newPassword}
