@@ -260,7 +260,7 @@ func assertNoSecrets(t *testing.T, err error, secrets ...string) {
 }
 
 // totpNow returns the current TOTP code of secret, first waiting out the
-// end of a 30-second step if it is less than 3 seconds away: moto checks a
+// end of a 30-second step if it is less than 2 seconds away: moto checks a
 // code against the current step only, at the moment the request arrives.
 func totpNow(secret string) (string, error) {
 	awayFromStepEnd()
@@ -268,9 +268,9 @@ func totpNow(secret string) (string, error) {
 }
 
 // awayFromStepEnd returns once the current 30-second TOTP step has at
-// least 3 seconds left.
+// least 2 seconds left.
 func awayFromStepEnd() {
-	if left := 30*time.Second - time.Duration(time.Now().UnixNano())%(30*time.Second); left < 3*time.Second {
+	if left := 30*time.Second - time.Duration(time.Now().UnixNano())%(30*time.Second); left < 2*time.Second {
 		time.Sleep(left + 100*time.Millisecond)
 	}
 }
@@ -630,13 +630,12 @@ func TestMoto(t *testing.T) {
 // code, all without the handler seeing NEW_PASSWORD_REQUIRED again.
 func TestMotoLaterSignIn(t *testing.T) {
 	t.Parallel()
-	const lifetime = 4 * time.Second
+	const lifetime = 2 * time.Second
 	srv := motoserver.Start(t, lifetime)
 	ctx := t.Context()
 
 	for _, secret := range []bool{false, true} {
 		t.Run(fmt.Sprintf("secret=%t", secret), func(t *testing.T) {
-			t.Parallel()
 			p := newMotoPool(ctx, t, srv, motoPoolOptions{secret: secret, requireTOTP: true})
 			const user, temporary, newPassword = "frank", "Temp-0rary", "N3w-Passw0rd!"
 			p.addUser(ctx, t, user, temporary)
