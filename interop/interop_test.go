@@ -1,9 +1,10 @@
 // Package interop_test checks this module against independent
 // implementations: the reference client amazon-cognito-identity-js signs in
 // to cognitotest, and the token source runs against the cognito-local
-// emulator. Both come from npm (`npm ci --prefix interop`, which `make test`
-// runs). When they are missing the tests fail under CI (CI set) and are
-// skipped elsewhere.
+// emulator and, for sign-in challenges, moto's Cognito server. The first
+// two come from npm (`npm ci --prefix interop`, which `make test` runs),
+// moto from the machine image's Python (see NOTES.md). When they are
+// missing the tests fail under CI (CI set) and are skipped elsewhere.
 package interop_test
 
 import (

@@ -14,40 +14,31 @@
 package cognitolocal
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/seed-e8acf5fd/cognito/internal/testproc"
 )
 
 const (
-	// startTimeout bounds how long Start waits for the emulator to answer.
-	startTimeout = 30 * time.Second
 	// callTimeout bounds every API call this package makes.
 	callTimeout = 15 * time.Second
-	// stopTimeout bounds how long cleanup waits for the killed process and
-	// its output pipes.
-	stopTimeout = 5 * time.Second
-	// startAttempts is how often Start tries again when the free port it
-	// picked was taken by someone else before the emulator could bind it.
-	startAttempts = 3
 
 	// Region is the region the [Emulator.Client] is configured with. The
 	// emulator ignores it; it only appears in request signatures.
@@ -70,7 +61,7 @@ type Emulator struct {
 	// (it checks no signatures).
 	Client *cognitoidentityprovider.Client
 
-	out *syncBuffer
+	proc *testproc.Process
 }
 
 // Pool is a user pool with one app client, created by [Emulator.NewPool].
@@ -103,106 +94,58 @@ func startIn(t testing.TB, root string) *Emulator {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		unavailable(t, "node not found in PATH (%v); install Node.js 20 and %s", err, packageHint)
+		testproc.Unavailable(t, "cognitolocal", "node not found in PATH (%v); install Node.js 20 and %s", err, packageHint)
 	}
 	script := filepath.Join(root, scriptPath)
 	if _, err := os.Stat(script); err != nil {
-		unavailable(t, "cognito-local is not installed (%v); %s", err, packageHint)
+		testproc.Unavailable(t, "cognitolocal", "cognito-local is not installed (%v); %s", err, packageHint)
 	}
-
-	var lastErr error
-	for attempt := 1; attempt <= startAttempts; attempt++ {
-		e, retry, err := launch(t, node, script)
-		if err == nil {
-			return e
-		}
-		lastErr = err
-		if !retry {
-			break
-		}
-	}
-	t.Fatalf("cognitolocal: %v", lastErr)
-	return nil
-}
-
-// unavailable skips the test, or fails it under CI, where a missing
-// emulator is a broken setup rather than an optional extra.
-func unavailable(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") != "" {
-		t.Fatalf("cognitolocal: %s (CI is set, so this is an error)", msg)
-	}
-	t.Skipf("cognitolocal: %s", msg)
-}
-
-// launch starts one emulator process and waits for it. On failure it
-// reports whether trying again with another port may help.
-func launch(t testing.TB, node, script string) (e *Emulator, retry bool, err error) {
-	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		return nil, false, err
-	}
-	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-	dir := t.TempDir()
-	if err := writeConfig(dir, endpoint); err != nil {
-		return nil, false, err
-	}
-
-	out := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, node, script)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"PORT="+strconv.Itoa(port),
-		"HOST=127.0.0.1",
-		// Silence aws-sdk v2's end-of-support notice, noise in every log.
-		"AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1",
-	)
-	cmd.Stdout = out
-	cmd.Stderr = out
-	cmd.WaitDelay = stopTimeout
-	setProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		cancel()
-		return nil, false, fmt.Errorf("starting %s %s: %w", node, script, err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-	stop := func() {
-		cancel() // kills the process group through cmd.Cancel
-		select {
-		case <-exited:
-		case <-time.After(stopTimeout + time.Second):
-			t.Logf("cognitolocal: emulator (pid %d) did not exit after being killed", cmd.Process.Pid)
-		}
-	}
-
-	if err := waitReady(endpoint, exited); err != nil {
-		stop()
-		inUse := strings.Contains(out.String(), "EADDRINUSE")
-		select {
-		case <-exited: // waitErr is set
-			if waitErr != nil {
-				err = fmt.Errorf("%w (%v)", err, waitErr)
+	proc, err := testproc.Start(t, testproc.Spec{
+		Name: "cognito-local",
+		Command: func(port int) (*exec.Cmd, error) {
+			dir := t.TempDir()
+			if err := writeConfig(dir, "http://127.0.0.1:"+strconv.Itoa(port)); err != nil {
+				return nil, err
 			}
-		default:
-		}
-		return nil, inUse, fmt.Errorf("%w; emulator output:\n%s", err, out.String())
-	}
-
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("cognitolocal: emulator output (%s):\n%s", endpoint, out.String())
-		}
+			cmd := exec.Command(node, script)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(),
+				"PORT="+strconv.Itoa(port),
+				"HOST=127.0.0.1",
+				// Silence aws-sdk v2's end-of-support notice, noise in every log.
+				"AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1",
+			)
+			return cmd, nil
+		},
+		Ready: ready,
+		PortTaken: func(out string) bool {
+			return strings.Contains(out, "EADDRINUSE")
+		},
 	})
-	return &Emulator{Endpoint: endpoint, Client: NewClient(endpoint), out: out}, false, nil
+	if err != nil {
+		t.Fatalf("cognitolocal: %v", err)
+	}
+	return &Emulator{Endpoint: proc.Endpoint, Client: NewClient(proc.Endpoint), proc: proc}
+}
+
+// ready asks the emulator's /health endpoint whether it serves.
+func ready(ctx context.Context, endpoint string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/health", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /health: %s", resp.Status)
+	}
+	return nil
 }
 
 // NewClient returns an SDK client aimed at endpoint, signing with fixed dummy
@@ -236,51 +179,6 @@ func writeConfig(dir, endpoint string) error {
 	return os.WriteFile(filepath.Join(dir, ".cognito", "config.json"), b, 0o600)
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	return port, nil
-}
-
-// waitReady polls the emulator's /health endpoint until it answers 200, the
-// process exits, or startTimeout passes.
-func waitReady(endpoint string, exited <-chan struct{}) error {
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	var lastErr error
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/health", nil)
-		if err != nil {
-			return err
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("GET /health: %s", resp.Status)
-		}
-		lastErr = err
-		select {
-		case <-exited:
-			return errors.New("cognito-local exited before it answered")
-		case <-ctx.Done():
-			return fmt.Errorf("cognito-local did not answer within %v: %v", startTimeout, lastErr)
-		case <-tick.C:
-		}
-	}
-}
-
 // moduleRoot walks up from the working directory to the directory holding
 // go.mod.
 func moduleRoot() (string, error) {
@@ -300,10 +198,10 @@ func moduleRoot() (string, error) {
 	}
 }
 
-// Output returns what the emulator has printed so far (it is also logged
-// when the test fails).
+// Output returns what the emulator has printed so far, without its colour
+// codes (it is also logged when the test fails).
 func (e *Emulator) Output() string {
-	return e.out.String()
+	return e.proc.Output()
 }
 
 // NewPool creates a user pool and an app client without a secret whose
@@ -404,27 +302,4 @@ func (p *Pool) addUser(t testing.TB, username, password string, attrs []types.At
 		// The error comes from the emulator, which does not echo passwords.
 		t.Fatalf("cognitolocal: AdminSetUserPassword %q: %v", username, err)
 	}
-}
-
-// ansiEscape matches the colour codes the emulator's logger always writes.
-var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
-
-// syncBuffer collects the emulator's stdout and stderr; exec copies both
-// from separate goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns the output so far, without colour codes.
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return ansiEscape.ReplaceAllString(b.buf.String(), "")
 }
