@@ -71,7 +71,7 @@ func withMaxSessions(n int) Option {
 func pendingSessions(s *Server) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.sessions.queue)
+	return s.sessions.len()
 }
 
 // checkCounter counts the password checks of a server, by kind.
