@@ -69,11 +69,11 @@ type challengeSession struct {
 	metadata string
 }
 
-// progress is what a sign-in has done after the password: the steps that
-// are then not asked for again.
+// progress is what a sign-in has done after the password that is not
+// asked for again. (A NEW_PASSWORD_REQUIRED answered is not: it clears the
+// user's requirement.)
 type progress struct {
-	passwordChanged bool // NEW_PASSWORD_REQUIRED answered
-	mfaDone         bool // an MFA code accepted, or MFA set up
+	mfaDone bool // an MFA code accepted, or MFA set up
 }
 
 // afterPassword goes on with a sign-in whose password has been verified:
@@ -92,13 +92,13 @@ func (s *Server) afterPassword(u *user, now time.Time) (any, *apiError) {
 }
 
 // nextStep answers a sign-in with its next challenge, in Cognito's order:
-// NEW_PASSWORD_REQUIRED, when required and not answered yet; then, unless
+// NEW_PASSWORD_REQUIRED, while required; then, unless
 // p.mfaDone, the preferred MFA factor, or the only one, or SELECT_MFA_TYPE
 // among several, or MFA_SETUP when MFA is required and the user has no
 // factor. With nothing left, it issues tokens.
 func (s *Server) nextStep(u *user, p progress, now time.Time) (any, *apiError) {
 	s.mu.Lock()
-	newPassword := u.newPassword && !p.passwordChanged
+	newPassword := u.newPassword
 	factors := u.factors()
 	preferred := u.preferred
 	s.mu.Unlock()
@@ -360,7 +360,6 @@ func (s *Server) answerNewPassword(u *user, p progress, resp map[string]string, 
 	}
 	u.newPassword, u.requiredAttrs = false, nil
 	s.mu.Unlock()
-	p.passwordChanged = true
 	return s.nextStep(u, p, now)
 }
 

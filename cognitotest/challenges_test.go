@@ -302,7 +302,8 @@ func TestChallengeSessions(t *testing.T) {
 			return err
 		}, "NotAuthorizedException", "Invalid session for the user.", true},
 		{"another challenge", func(t *testing.T, s *Server, _ *fakeClock, st step, code string) error {
-			_, err := answer(s, st, types.ChallengeNameTypeSoftwareTokenMfa, "frank", map[string]string{"SOFTWARE_TOKEN_MFA_CODE": code})
+			// As amazon-cognito-identity-js sends a code: under both keys.
+			_, err := answer(s, st, types.ChallengeNameTypeSoftwareTokenMfa, "frank", map[string]string{"SOFTWARE_TOKEN_MFA_CODE": code, "SMS_MFA_CODE": code})
 			return err
 		}, "CodeMismatchException", codeMismatch, true},
 		{"code of another sign-in", func(t *testing.T, s *Server, _ *fakeClock, st step, code string) error {
