@@ -96,11 +96,15 @@ type DefineResponse struct {
 
 // CreateRequest is what the create auth challenge trigger gets.
 type CreateRequest struct {
-	Username       string
+	// Username is the user's Cognito username.
+	Username string
+	// UserAttributes are the user's attributes, sub included.
 	UserAttributes map[string]string
 	// ChallengeName is the challenge to create: "CUSTOM_CHALLENGE".
-	ChallengeName  string
-	Session        []ChallengeResult
+	ChallengeName string
+	// Session holds the steps so far, oldest first.
+	Session []ChallengeResult
+	// ClientMetadata is the ClientMetadata of the request being answered.
 	ClientMetadata map[string]string
 }
 
@@ -116,12 +120,16 @@ type CreateResponse struct {
 
 // VerifyRequest is what the verify auth challenge response trigger gets.
 type VerifyRequest struct {
-	Username                   string
-	UserAttributes             map[string]string
+	// Username is the user's Cognito username.
+	Username string
+	// UserAttributes are the user's attributes, sub included.
+	UserAttributes map[string]string
+	// PrivateChallengeParameters are those Create returned.
 	PrivateChallengeParameters map[string]string
 	// ChallengeAnswer is the ANSWER the client sent.
 	ChallengeAnswer string
-	ClientMetadata  map[string]string
+	// ClientMetadata is the ClientMetadata of the answer.
+	ClientMetadata map[string]string
 }
 
 // WithCustomAuth enables AuthFlow CUSTOM_AUTH, with a's functions standing
