@@ -163,7 +163,10 @@ func (u *user) factors() []string {
 func (s *Server) mfaChallenge(u *user, factor string, p progress, now time.Time) (any, *apiError) {
 	sess := &challengeSession{user: u, challenge: factor, progress: p}
 	params := map[string]string{}
-	code := newCode()
+	code := ""
+	if factor != factorTOTP {
+		code = newCode()
+	}
 	s.mu.Lock()
 	has := true
 	switch factor {
