@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"math/big"
 	"net/http"
@@ -22,6 +21,11 @@ const (
 	// sessionLifetime is how long a PASSWORD_VERIFIER challenge can be
 	// answered, on the server's clock.
 	sessionLifetime = 3 * time.Minute
+	// defaultSessionLifetime and maxSessionLifetime bound how long the
+	// Session of a later challenge can be answered (WithSessionLifetime),
+	// as an app client's AuthSessionValidity does.
+	defaultSessionLifetime = 3 * time.Minute
+	maxSessionLifetime     = 15 * time.Minute
 	// timestampWindow is how far a TIMESTAMP may be from the server's clock.
 	timestampWindow = 5 * time.Minute
 	// badCredentials is Cognito's message for every failed password check,
@@ -30,18 +34,17 @@ const (
 )
 
 // srpSession is one PASSWORD_VERIFIER challenge waiting for its answer,
-// kept in the Server's sessionStore under its SECRET_BLOCK.
+// kept in the Server's sessions under its decoded SECRET_BLOCK.
 type srpSession struct {
-	user    *user // nil for an unknown user: the challenge is simulated
-	userID  string
-	a       *big.Int
-	srv     *srp.Server
-	expires time.Time
-	// Kept by the sessionStore: the decoded SECRET_BLOCK, the order of
-	// insertion, and the index in the expiry heap.
-	block string
-	seq   uint64
-	index int
+	storeEntry
+	user   *user // nil for an unknown user: the challenge is simulated
+	userID string
+	a      *big.Int
+	srv    *srp.Server
+	// custom is the CUSTOM_AUTH sign-in the challenge is a step of, nil
+	// for USER_SRP_AUTH; the answer must then carry token as its Session.
+	custom *customFlow
+	token  string
 }
 
 // authOutput is the response of InitiateAuth and RespondToAuthChallenge:
@@ -58,6 +61,7 @@ type initiateAuthInput struct {
 	appClient
 	AuthFlow       string
 	AuthParameters map[string]string
+	ClientMetadata map[string]string
 }
 
 // authFlowPattern is the shape of an AuthFlow value, safe to echo back.
@@ -71,6 +75,8 @@ func (s *Server) initiateAuth(in *initiateAuthInput) (any, *apiError) {
 		return s.passwordAuth(in.AuthParameters)
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return s.refresh(in.AuthParameters)
+	case "CUSTOM_AUTH":
+		return s.startCustom(in.AuthParameters, in.ClientMetadata)
 	case "":
 		return nil, errInvalidParameter("Missing required parameter AuthFlow")
 	default:
@@ -90,7 +96,7 @@ func (s *Server) startSRP(params map[string]string) (any, *apiError) {
 		return nil, e
 	}
 	c := s.credentialsFor(name)
-	sess, block, e := s.newSRPSession(c, a)
+	sess, block, e := s.newSRPSession(c, a, nil)
 	if e != nil {
 		return nil, e
 	}
@@ -133,13 +139,17 @@ func (s *Server) credentialsFor(name string) credentials {
 	// included, so that looking a name up costs the same either way.
 	salt, verifier := s.fakeCredentials(name)
 	s.mu.Lock()
-	u := s.lookupUser(name)
-	s.mu.Unlock()
-	if u != nil {
-		// A user's salt and verifier never change once added.
-		return credentials{user: u, userID: u.username, salt: u.salt, verifier: u.verifier}
+	defer s.mu.Unlock()
+	if u := s.lookupUser(name); u != nil {
+		return userCredentials(u)
 	}
 	return credentials{userID: name, salt: salt, verifier: verifier}
+}
+
+// userCredentials returns u's credentials. It must be called with the
+// Server's mu held: a new password replaces them.
+func userCredentials(u *user) credentials {
+	return credentials{user: u, userID: u.username, salt: u.salt, verifier: u.verifier}
 }
 
 // fakeCredentials returns the simulated credentials of a name that is not
@@ -172,13 +182,17 @@ func (s *Server) fakeCredentials(name string) (salt []byte, verifier *big.Int) {
 
 // newSRPSession draws the server's ephemeral key pair for c and the
 // client's A, and stores the session under a new random SECRET_BLOCK,
-// which it returns.
-func (s *Server) newSRPSession(c credentials, a *big.Int) (*srpSession, []byte, *apiError) {
+// which it returns. custom is the CUSTOM_AUTH sign-in it is a step of, or
+// nil; with one, the session gets a Session token too.
+func (s *Server) newSRPSession(c credentials, a *big.Int, custom *customFlow) (*srpSession, []byte, *apiError) {
 	srv, err := srp.NewServer(rand.Reader, c.verifier)
 	if err != nil {
 		return nil, nil, errInternal("generating the SRP challenge failed")
 	}
-	sess := &srpSession{user: c.user, userID: c.userID, a: a, srv: srv}
+	sess := &srpSession{user: c.user, userID: c.userID, a: a, srv: srv, custom: custom}
+	if custom != nil {
+		sess.token = newSessionToken()
+	}
 	block := randomBytes(64)
 	s.storeSession(block, sess, s.now())
 	return sess, block, nil
@@ -193,7 +207,8 @@ func (s *Server) storeSession(block []byte, sess *srpSession, now time.Time) {
 	s.sessions.add(string(block), sess, now)
 }
 
-// srpChallenge is the PASSWORD_VERIFIER challenge of a new session.
+// srpChallenge is the PASSWORD_VERIFIER challenge of a new session, with
+// a Session when it is a step of CUSTOM_AUTH.
 func srpChallenge(c credentials, sess *srpSession, block []byte) *authOutput {
 	return &authOutput{
 		ChallengeName: "PASSWORD_VERIFIER",
@@ -204,6 +219,7 @@ func srpChallenge(c credentials, sess *srpSession, block []byte) *authOutput {
 			"USER_ID_FOR_SRP": c.userID,
 			"USERNAME":        c.userID,
 		},
+		Session: sess.token,
 	}
 }
 
@@ -212,20 +228,28 @@ type respondInput struct {
 	ChallengeName      string
 	ChallengeResponses map[string]string
 	Session            string
+	ClientMetadata     map[string]string
 }
 
 func (s *Server) respondToAuthChallenge(in *respondInput) (any, *apiError) {
-	switch in.ChallengeName {
-	case "PASSWORD_VERIFIER":
-	case "":
+	switch {
+	case in.ChallengeName == "PASSWORD_VERIFIER":
+		return s.answerPasswordVerifier(in)
+	case answerKeys[in.ChallengeName] != nil:
+		return s.answerChallenge(in)
+	case in.ChallengeName == "":
 		return nil, errInvalidParameter("Missing required parameter ChallengeName")
+	case challengeNamePattern.MatchString(in.ChallengeName):
+		return nil, errInvalidParameter("answering challenge " + in.ChallengeName + " is not supported by cognitotest")
 	default:
-		if challengeNamePattern.MatchString(in.ChallengeName) {
-			return nil, errInvalidParameter("answering challenge " + in.ChallengeName + " is not supported by cognitotest")
-		}
 		return nil, errInvalidParameter("invalid ChallengeName")
 	}
-	// The Session, if any, is ignored: the SECRET_BLOCK names the session.
+}
+
+// answerPasswordVerifier checks a PASSWORD_VERIFIER answer. In USER_SRP_AUTH
+// the Session, if any, is ignored: the SECRET_BLOCK names the session. In
+// CUSTOM_AUTH the Session must be the one sent with the challenge.
+func (s *Server) answerPasswordVerifier(in *respondInput) (any, *apiError) {
 	resp := in.ChallengeResponses
 	for _, k := range []string{"USERNAME", "PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP"} {
 		if resp[k] == "" {
@@ -245,12 +269,19 @@ func (s *Server) respondToAuthChallenge(in *respondInput) (any, *apiError) {
 	if sess == nil || !strings.EqualFold(username, sess.userID) || !timestampValid(timestamp, now) {
 		return nil, errNotAuthorized(badCredentials)
 	}
+	if sess.custom != nil && subtle.ConstantTimeCompare([]byte(in.Session), []byte(sess.token)) != 1 {
+		return nil, errSessionExpired()
+	}
 	// The claim of a simulated session is checked too, and fails: an
 	// unknown user costs what a wrong password costs.
 	if !s.claimValid(sess, resp["PASSWORD_CLAIM_SIGNATURE"], block, timestamp) || sess.user == nil {
 		return nil, errNotAuthorized(badCredentials)
 	}
-	return s.signIn(sess.user, now)
+	if sess.custom != nil {
+		sess.custom.history = append(sess.custom.history, ChallengeResult{ChallengeName: "PASSWORD_VERIFIER", ChallengeResult: true})
+		return s.continueCustom(sess.user, sess.custom, in.ClientMetadata, now)
+	}
+	return s.afterPassword(sess.user, now)
 }
 
 // claimValid reports whether signature is the PASSWORD_CLAIM_SIGNATURE
@@ -267,7 +298,8 @@ func (s *Server) claimValid(sess *srpSession, signature string, block []byte, ti
 func (s *Server) takeSession(block []byte, now time.Time) *srpSession {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sessions.take(string(block), now)
+	sess, _ := s.sessions.take(string(block), now)
+	return sess
 }
 
 // timestampValid reports whether ts is written exactly as Cognito's clients
@@ -301,7 +333,7 @@ func (s *Server) passwordAuth(params map[string]string) (any, *apiError) {
 	if !s.passwordMatches(c, password) || c.user == nil {
 		return nil, errNotAuthorized(badCredentials)
 	}
-	return s.signIn(c.user, s.now())
+	return s.afterPassword(c.user, s.now())
 }
 
 // passwordMatches reports whether password gives c's verifier. It
@@ -320,71 +352,6 @@ func (s *Server) checked(kind string) {
 	if s.cfg.checked != nil {
 		s.cfg.checked(kind)
 	}
-}
-
-// signIn finishes a sign-in whose password has been verified: it answers
-// with the challenge the user was set up with, or with tokens and a new
-// refresh token.
-func (s *Server) signIn(u *user, now time.Time) (any, *apiError) {
-	s.mu.Lock()
-	challenge := u.challenge
-	id := identity{username: u.username, sub: u.sub, email: u.email}
-	generation := u.generation
-	s.mu.Unlock()
-
-	if challenge != "" {
-		return &authOutput{
-			ChallengeName:       challenge,
-			ChallengeParameters: challengeParameters(challenge, id),
-			Session:             base64.RawURLEncoding.EncodeToString(randomBytes(96)),
-		}, nil
-	}
-
-	g := &refreshGrant{
-		username:   u.username,
-		clientID:   s.clientID,
-		authTime:   now,
-		originJTI:  newUUID(),
-		eventID:    newUUID(),
-		generation: generation,
-	}
-	res, e := s.mint(id, g, now)
-	if e != nil {
-		return nil, e
-	}
-	res.RefreshToken = newRefreshToken()
-	s.mu.Lock()
-	s.grants[res.RefreshToken] = g
-	s.mu.Unlock()
-	return &authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
-}
-
-// challengeParameters are the parameters Cognito sends with a challenge,
-// enough for clients that parse them (amazon-cognito-identity-js reads
-// userAttributes and requiredAttributes of NEW_PASSWORD_REQUIRED as JSON).
-func challengeParameters(challenge string, id identity) map[string]string {
-	p := map[string]string{"USER_ID_FOR_SRP": id.username}
-	switch challenge {
-	case "NEW_PASSWORD_REQUIRED":
-		attrs := map[string]string{}
-		if id.email != "" {
-			attrs["email"], attrs["email_verified"] = id.email, "true"
-		}
-		b, err := json.Marshal(attrs)
-		if err != nil {
-			panicf("encoding user attributes: %v", err) // a map of strings always encodes
-		}
-		p["userAttributes"] = string(b)
-		p["requiredAttributes"] = `[]`
-	case "SMS_MFA":
-		p["CODE_DELIVERY_DELIVERY_MEDIUM"] = "SMS"
-		p["CODE_DELIVERY_DESTINATION"] = "+*******0000"
-	case "MFA_SETUP":
-		p["MFAS_CAN_SETUP"] = `["SOFTWARE_TOKEN_MFA"]`
-	case "SELECT_MFA_TYPE":
-		p["MFAS_CAN_CHOOSE"] = `["SMS_MFA","SOFTWARE_TOKEN_MFA"]`
-	}
-	return p
 }
 
 // refresh answers REFRESH_TOKEN_AUTH: new access and ID tokens for the same
@@ -424,7 +391,7 @@ func (s *Server) redeem(token string) (identity, *refreshGrant, *apiError) {
 	revoked := false
 	if g != nil {
 		u := s.users[nameKey(g.username)]
-		id = identity{username: u.username, sub: u.sub, email: u.email}
+		id = u.identity()
 		revoked = g.revoked || g.generation != u.generation
 	}
 	s.mu.Unlock()

@@ -39,9 +39,14 @@
 //     verifiers per user, PASSWORD_VERIFIER sessions that are single use and
 //     expire after three minutes, at most 10 000 of them pending (a new one
 //     then evicts the oldest), TIMESTAMP checked for its exact format and a
-//     five-minute window), USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH (or
-//     REFRESH_TOKEN). A refresh returns no new refresh token, as Cognito.
-//   - RespondToAuthChallenge for PASSWORD_VERIFIER.
+//     five-minute window), USER_PASSWORD_AUTH, CUSTOM_AUTH (see
+//     [WithCustomAuth]) and REFRESH_TOKEN_AUTH (or REFRESH_TOKEN). A
+//     refresh returns no new refresh token, as Cognito.
+//   - RespondToAuthChallenge for PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED,
+//     SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE, MFA_SETUP and
+//     CUSTOM_CHALLENGE.
+//   - AssociateSoftwareToken and VerifySoftwareToken, with the Session of
+//     MFA_SETUP or a signed-in user's access token.
 //   - GetTokensFromRefreshToken, the renewal Amplify JS v6 uses (with the
 //     client secret itself, when there is one; no rotation, so no new
 //     refresh token).
@@ -57,6 +62,32 @@
 // usernames and aliases are not case sensitive: any letter case signs in,
 // while USER_ID_FOR_SRP and the tokens keep the name as it was added.
 //
+// # Challenges
+//
+// Once the password is verified (PASSWORD_VERIFIER or USER_PASSWORD_AUTH),
+// a sign-in meets, in Cognito's order: NEW_PASSWORD_REQUIRED
+// ([Server.RequireNewPassword]); then MFA: the user's factor's challenge
+// (SMS_MFA with a code "sent" to the phone of [Server.SetSMSMFA], EMAIL_OTP
+// to the address of [Server.SetEmailMFA], SOFTWARE_TOKEN_MFA for the
+// authenticator of [Server.SetTOTP]), or SELECT_MFA_TYPE when the user has
+// several and no preference ([Server.SetPreferredMFA]), or MFA_SETUP when
+// MFA is required ([WithMFARequired]) and the user has none; then tokens.
+// Every challenge carries USER_ID_FOR_SRP (the username) and a new opaque
+// Session, and each answer carries USERNAME (the username or an alias) and,
+// with a client secret, a SECRET_HASH over it.
+//
+// The checks are Cognito's: a Session is answered once, right or wrong,
+// within three minutes ([WithSessionLifetime]), at most 10 000 pending;
+// a stale or unknown one is NotAuthorizedException "Invalid session for
+// the user, session is expired.". A wrong code, or an answer to another
+// challenge than the Session's, is CodeMismatchException "Invalid code or
+// auth state for the user."; an SMS or email code is six random digits
+// ([Server.LastCode] reads it) that expire after three minutes
+// (ExpiredCodeException); a TOTP code (RFC 6238: SHA-1, 30 s, 6 digits) is
+// accepted for the current step and the one before or after, and never
+// twice. A new password needs eight characters (InvalidPasswordException)
+// and the required attributes (InvalidParameterException naming them).
+//
 // Access and ID tokens are RS256 JWTs with Cognito's claims. The JWKS is
 // served at Issuer + "/.well-known/jwks.json" and the OpenID discovery
 // document at Issuer + "/.well-known/openid-configuration", so verifiers
@@ -69,12 +100,19 @@
 // [Server.Calls] counts requests per operation. [Server.FailNext] injects
 // errors, [Server.Delay] slows an operation down (a waiting call ends when
 // its client gives up), [Server.RequireChallenge] stops a user's sign-ins
-// at a challenge, and [Server.RevokeRefreshTokens] revokes a user's refresh
-// tokens. [WithClock], [WithTokenLifetime] and [WithoutExpiresIn] shape
-// expiry. The client from [Server.Client] does not retry, so an injected
+// at a challenge that cannot be answered (unlike those above, which can),
+// and [Server.RevokeRefreshTokens] revokes a user's refresh tokens.
+// [WithClock], [WithTokenLifetime], [WithSessionLifetime] and
+// [WithoutExpiresIn] shape expiry. For challenges: [Server.SetTOTP],
+// [Server.SetSMSMFA], [Server.SetEmailMFA], [Server.SetPreferredMFA],
+// [Server.RequireNewPassword], [WithMFARequired] and [WithCustomAuth] set
+// them up; [Server.LastCode], [Server.TOTPSecret] and
+// [Server.UserAttribute] read what a test needs to answer them and to
+// check the outcome. The client from [Server.Client] does not retry, so an injected
 // fault reaches the caller exactly as injected.
 //
 // All methods are safe for concurrent use. Methods panic, with a message
 // starting "cognitotest:", when misused: an unknown or duplicate user, an
-// alias already taken, an unknown operation name, a negative count.
+// alias already taken, an unknown operation name, a negative count, a
+// secret that is not base32.
 package cognitotest

@@ -13,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/require"
 
 	jwtclaims "github.com/seed-e8acf5fd/cognito/internal/jwt"
@@ -71,7 +74,7 @@ func withMaxSessions(n int) Option {
 func pendingSessions(s *Server) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.sessions.queue)
+	return s.sessions.len()
 }
 
 // checkCounter counts the password checks of a server, by kind.
@@ -206,3 +209,123 @@ func requireNotAuthorized(t testing.TB, err error, msg string) {
 	require.ErrorAs(t, err, &na)
 	require.Equal(t, msg, na.ErrorMessage())
 }
+
+// step is where a sign-in stands after a call: a challenge, with its
+// parameters and Session, or tokens.
+type step struct {
+	name    types.ChallengeNameType
+	params  map[string]string
+	session *string
+	result  *types.AuthenticationResultType
+}
+
+func initiateStep(out *cip.InitiateAuthOutput) step {
+	return step{out.ChallengeName, out.ChallengeParameters, out.Session, out.AuthenticationResult}
+}
+
+func respondStep(out *cip.RespondToAuthChallengeOutput) step {
+	return step{out.ChallengeName, out.ChallengeParameters, out.Session, out.AuthenticationResult}
+}
+
+// signInFlows are the two sign-ins by password, by name.
+var signInFlows = []string{"srp", "password"}
+
+// signInBy runs the sign-in flow ("srp" or "password") as typed with
+// password, and returns the step that follows the password.
+func signInBy(t testing.TB, s *Server, flow, typed, password string) (step, error) {
+	t.Helper()
+	if flow == "srp" {
+		out, err := srpSignIn(t, s, typed, password)
+		if err != nil {
+			return step{}, err
+		}
+		return respondStep(out), nil
+	}
+	out, err := passwordSignIn(s, typed, password)
+	if err != nil {
+		return step{}, err
+	}
+	return initiateStep(out), nil
+}
+
+// mustSignInBy is signInBy that fails the test on an error.
+func mustSignInBy(t testing.TB, s *Server, flow, typed, password string) step {
+	t.Helper()
+	st, err := signInBy(t, s, flow, typed, password)
+	require.NoError(t, err)
+	return st
+}
+
+// answer sends RespondToAuthChallenge for challenge with the Session of
+// st, USERNAME username, SECRET_HASH over it when the client has a secret,
+// and responses.
+func answer(s *Server, st step, challenge types.ChallengeNameType, username string, responses map[string]string) (step, error) {
+	r := withHash(s, map[string]string{"USERNAME": username}, username)
+	for k, v := range responses {
+		r[k] = v
+	}
+	out, err := s.Client().RespondToAuthChallenge(context.Background(), &cip.RespondToAuthChallengeInput{
+		ChallengeName:      challenge,
+		ClientId:           aws.String(s.ClientID),
+		Session:            st.session,
+		ChallengeResponses: r,
+	})
+	if err != nil {
+		return step{}, err
+	}
+	return respondStep(out), nil
+}
+
+// mustAnswer is answer that fails the test on an error.
+func mustAnswer(t testing.TB, s *Server, st step, challenge types.ChallengeNameType, username string, responses map[string]string) step {
+	t.Helper()
+	next, err := answer(s, st, challenge, username, responses)
+	require.NoError(t, err)
+	return next
+}
+
+// requireChallenge checks that st is challenge for the user named
+// username, with a Session and no tokens.
+func requireChallenge(t testing.TB, st step, challenge types.ChallengeNameType, username string) {
+	t.Helper()
+	require.Equal(t, challenge, st.name)
+	require.Nil(t, st.result)
+	require.NotEmpty(t, aws.ToString(st.session))
+	require.Equal(t, username, st.params["USER_ID_FOR_SRP"])
+}
+
+// requireTokens checks that st is tokens for the user named username.
+func requireTokens(t testing.TB, st step, username string) {
+	t.Helper()
+	require.Empty(t, st.name)
+	require.NotNil(t, st.result)
+	require.Equal(t, username, claims(t, aws.ToString(st.result.AccessToken))["username"])
+	require.NotEmpty(t, aws.ToString(st.result.RefreshToken))
+}
+
+// requireAPIError checks that err is the API error code with message msg.
+func requireAPIError(t testing.TB, err error, code, msg string) {
+	t.Helper()
+	var apiErr smithy.APIError
+	require.ErrorAs(t, err, &apiErr)
+	require.Equal(t, code, apiErr.ErrorCode())
+	require.Equal(t, msg, apiErr.ErrorMessage())
+}
+
+// The error messages of challenge answers.
+const (
+	sessionExpired = "Invalid session for the user, session is expired."
+	codeMismatch   = "Invalid code or auth state for the user."
+)
+
+// totpCode returns the TOTP code of secret at time at, as an
+// authenticator app computes it.
+func totpCode(t testing.TB, secret string, at time.Time) string {
+	t.Helper()
+	code, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	require.NoError(t, err)
+	return code
+}
+
+// testSecret is a base32 TOTP secret for the tests.
+const testSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

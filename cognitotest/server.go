@@ -48,9 +48,17 @@ type config struct {
 	// "password" (USER_PASSWORD_AUTH) or "srp" (a PASSWORD_VERIFIER
 	// answer); the package's own tests count the checks with it.
 	checked func(kind string)
-	// maxSessions caps the pending PASSWORD_VERIFIER sessions
-	// (defaultMaxSessions); the package's own tests lower it.
+	// maxSessions caps the pending sessions of each kind, PASSWORD_VERIFIER
+	// and later challenges (defaultMaxSessions); the package's own tests
+	// lower it.
 	maxSessions int
+	// sessionLifetime is how long the Session of a challenge after
+	// PASSWORD_VERIFIER can be answered (WithSessionLifetime).
+	sessionLifetime time.Duration
+	// mfaRequired is set by WithMFARequired.
+	mfaRequired bool
+	// custom is set by WithCustomAuth; nil means CUSTOM_AUTH is refused.
+	custom *CustomAuth
 }
 
 // Option configures a [Server] made by [NewServer].
@@ -88,6 +96,21 @@ func WithClock(now func() time.Time) Option {
 		panicf("nil clock")
 	}
 	return func(c *config) { c.now = now }
+}
+
+// WithSessionLifetime sets how long the Session of a challenge can be
+// answered, like an app client's AuthSessionValidity: from 3 minutes (the
+// default, as in Cognito) to 15. It applies to the challenges after the
+// password (MFA, NEW_PASSWORD_REQUIRED, MFA_SETUP, CUSTOM_CHALLENGE), not
+// to PASSWORD_VERIFIER, whose SECRET_BLOCK always lives three minutes. SMS
+// and email codes expire three minutes after they are sent whatever the
+// session lifetime, so with a longer one an answer can meet
+// ExpiredCodeException. A d outside [3m, 15m] panics.
+func WithSessionLifetime(d time.Duration) Option {
+	if d < defaultSessionLifetime || d > maxSessionLifetime {
+		panicf("session lifetime %v is not between %v and %v", d, defaultSessionLifetime, maxSessionLifetime)
+	}
+	return func(c *config) { c.sessionLifetime = d }
 }
 
 // WithoutExpiresIn leaves ExpiresIn out of every AuthenticationResult, as the
@@ -132,34 +155,65 @@ type Server struct {
 	closed    chan struct{}
 	closeOnce sync.Once
 
-	mu       sync.Mutex
-	users    map[string]*user         // by Cognito username
-	aliases  map[string]string        // sign-in alias → Cognito username
-	sessions sessionStore             // pending PASSWORD_VERIFIER sessions
-	grants   map[string]*refreshGrant // by refresh token
-	calls    map[string]int
-	faults   map[string]fault
-	delays   map[string]time.Duration
+	mu         sync.Mutex
+	users      map[string]*user                // by Cognito username
+	aliases    map[string]string               // sign-in alias → Cognito username
+	sessions   sessionStore[*srpSession]       // pending PASSWORD_VERIFIER sessions
+	challenges sessionStore[*challengeSession] // pending later challenges, by Session
+	grants     map[string]*refreshGrant        // by refresh token
+	calls      map[string]int
+	faults     map[string]fault
+	delays     map[string]time.Duration
 }
 
 // user is one confirmed user of the pool. Only the SRP verifier is kept,
-// never the password.
+// never the password. Its fields other than username and sub are read and
+// written with the Server's mu held.
 type user struct {
-	username  string
-	sub       string
-	salt      []byte
-	verifier  *big.Int
-	email     string // first alias with an "@"
+	username string
+	sub      string
+	// salt and verifier are replaced, never modified, when the password
+	// changes (NEW_PASSWORD_REQUIRED).
+	salt     []byte
+	verifier *big.Int
+	// attrs are the user attributes: sub, email and email_verified (the
+	// first alias with an "@"), and those set at NEW_PASSWORD_REQUIRED.
+	attrs     map[string]string
 	challenge string // set by RequireChallenge
+	// newPassword is set by RequireNewPassword, with the attributes the
+	// NEW_PASSWORD_REQUIRED answer must give in requiredAttrs.
+	newPassword   bool
+	requiredAttrs []string
+	// The MFA factors (mfa.go): an authenticator app's secret and the
+	// name its owner gave it, the phone number of SMS_MFA, the address of
+	// EMAIL_OTP, the preferred factor, and the last code sent.
+	totp, totpName     string
+	smsPhone, otpEmail string
+	preferred          string
+	lastCode           string
+	// totpPending is the secret of an AssociateSoftwareToken made with an
+	// access token, until VerifySoftwareToken accepts a code of it.
+	totpPending string
+	// totpUsed is the last TOTP time step accepted for the secret
+	// totpUsedSecret: no code of that step or an earlier one is accepted
+	// again for it.
+	totpUsed       int64
+	totpUsedSecret string
 	// generation counts RevokeRefreshTokens calls: a refresh token is valid
 	// only while the generation it was issued in is current.
 	generation int
 }
 
+// identity returns what the tokens say about u. It must be called with
+// the Server's mu held.
+func (u *user) identity() identity {
+	return identity{username: u.username, sub: u.sub, email: u.attrs["email"]}
+}
+
 // NewServer starts a user pool on a random loopback port. Close it when done,
 // typically with t.Cleanup(s.Close).
 func NewServer(opts ...Option) *Server {
-	cfg := config{lifetime: defaultLifetime, now: time.Now, maxSessions: defaultMaxSessions}
+	cfg := config{lifetime: defaultLifetime, now: time.Now, maxSessions: defaultMaxSessions, sessionLifetime: defaultSessionLifetime}
 	for _, o := range opts {
 		if o == nil {
 			panicf("NewServer: nil Option")
@@ -177,7 +231,8 @@ func NewServer(opts ...Option) *Server {
 		closed:       make(chan struct{}),
 		users:        make(map[string]*user),
 		aliases:      make(map[string]string),
-		sessions:     newSessionStore(cfg.maxSessions),
+		sessions:     newSessionStore[*srpSession](cfg.maxSessions),
+		challenges:   newSessionStore[*challengeSession](cfg.maxSessions),
 		grants:       make(map[string]*refreshGrant),
 		calls:        make(map[string]int),
 		faults:       make(map[string]fault),
@@ -231,15 +286,14 @@ func (s *Server) AddUser(username, password string) {
 	if password == "" {
 		panicf("AddUser: empty password for %q", username)
 	}
-	salt := randomBytes(16)
-	if s.cfg.salt != nil {
-		salt = s.cfg.salt()
-	}
+	salt := s.newSalt()
+	sub := newUUID()
 	u := &user{
 		username: username,
-		sub:      newUUID(),
+		sub:      sub,
 		salt:     salt,
 		verifier: srp.Verifier(new(big.Int).SetBytes(salt), s.poolName, username, password),
+		attrs:    map[string]string{"sub": sub},
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -250,6 +304,15 @@ func (s *Server) AddUser(username, password string) {
 		panicf("AddUser: %q is already an alias", username)
 	}
 	s.users[nameKey(username)] = u
+}
+
+// newSalt draws the salt of a new password: 16 random bytes, or what the
+// package's tests set in config.salt.
+func (s *Server) newSalt() []byte {
+	if s.cfg.salt != nil {
+		return s.cfg.salt()
+	}
+	return randomBytes(16)
 }
 
 // AddAlias lets an existing user sign in with alias (an email address or a
@@ -275,8 +338,8 @@ func (s *Server) AddAlias(username, alias string) {
 		panicf("AddAlias: alias %q is taken", alias)
 	}
 	s.aliases[nameKey(alias)] = username
-	if u.email == "" && strings.Contains(alias, "@") {
-		u.email = alias
+	if u.attrs["email"] == "" && strings.Contains(alias, "@") {
+		u.attrs["email"], u.attrs["email_verified"] = alias, "true"
 	}
 }
 
@@ -285,22 +348,24 @@ var challengeNamePattern = regexp.MustCompile(`^[A-Z][A-Z_]{0,63}$`)
 
 // RequireChallenge makes every later sign-in of username stop, once the
 // password has been verified (SRP or password flow), at challengeName
-// ("NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", ...) with a Session instead
-// of tokens. Answering the challenge is not supported: RespondToAuthChallenge
-// for it fails with InvalidParameterException. An empty challengeName
-// removes the requirement. RequireChallenge panics for an unknown user, for
-// PASSWORD_VERIFIER and for a name that is not in upper snake case.
+// ("NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "DEVICE_SRP_AUTH", ...)
+// with a Session instead of tokens, for testing how a client handles a
+// challenge it cannot answer. The challenge cannot be answered:
+// RespondToAuthChallenge with its Session fails with
+// InvalidParameterException. It comes before any challenge the user would
+// otherwise get; to have challenges that can be answered, use
+// [Server.RequireNewPassword], [Server.SetTOTP], [Server.SetSMSMFA],
+// [Server.SetEmailMFA], [WithMFARequired] or [WithCustomAuth] instead. An
+// empty challengeName removes the requirement. RequireChallenge panics for
+// an unknown user, for PASSWORD_VERIFIER and for a name that is not in
+// upper snake case.
 func (s *Server) RequireChallenge(username, challengeName string) {
 	if challengeName != "" && (!challengeNamePattern.MatchString(challengeName) || challengeName == "PASSWORD_VERIFIER") {
 		panicf("RequireChallenge: invalid challenge name %q", challengeName)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[nameKey(username)]
-	if !ok {
-		panicf("RequireChallenge: unknown user %q", username)
-	}
-	u.challenge = challengeName
+	s.mustUser("RequireChallenge", username).challenge = challengeName
 }
 
 // RevokeRefreshTokens revokes every refresh token issued so far to username:
@@ -310,11 +375,17 @@ func (s *Server) RequireChallenge(username, challengeName string) {
 func (s *Server) RevokeRefreshTokens(username string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.mustUser("RevokeRefreshTokens", username).generation++
+}
+
+// mustUser returns the user whose Cognito username is username, in any
+// letter case, or panics naming method. It must be called with s.mu held.
+func (s *Server) mustUser(method, username string) *user {
 	u, ok := s.users[nameKey(username)]
 	if !ok {
-		panicf("RevokeRefreshTokens: unknown user %q", username)
+		panicf("%s: unknown user %q", method, username)
 	}
-	u.generation++
+	return u
 }
 
 // nameKey is the map key of a username or alias: like a Cognito pool made
@@ -383,6 +454,9 @@ var operations = map[string]opFunc{
 	"RespondToAuthChallenge":    clientOp((*Server).respondToAuthChallenge),
 	"RevokeToken":               clientOp((*Server).revokeToken),
 	"GetTokensFromRefreshToken": clientOp((*Server).getTokensFromRefreshToken),
+	// These two name no app client: they take a Session or an access token.
+	"AssociateSoftwareToken": plainOp((*Server).associateSoftwareToken),
+	"VerifySoftwareToken":    plainOp((*Server).verifySoftwareToken),
 }
 
 // appClient is the ClientId field that the input of every operation
@@ -409,6 +483,18 @@ func clientOp[In any, PIn interface {
 			return nil, e
 		}
 		if e := s.checkClient(in.clientID()); e != nil {
+			return nil, e
+		}
+		return f(s, in)
+	}
+}
+
+// plainOp turns f into an opFunc that decodes the body into a new In and
+// calls f, for the operations whose input names no app client.
+func plainOp[In any](f func(*Server, *In) (any, *apiError)) opFunc {
+	return func(s *Server, body []byte) (any, *apiError) {
+		in := new(In)
+		if e := decodeInput(body, in); e != nil {
 			return nil, e
 		}
 		return f(s, in)
@@ -472,6 +558,10 @@ func errNotAuthorized(msg string) *apiError {
 
 func errInvalidParameter(msg string) *apiError {
 	return &apiError{status: http.StatusBadRequest, typ: "InvalidParameterException", msg: msg}
+}
+
+func errCodeMismatch() *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: "CodeMismatchException", msg: "Invalid code or auth state for the user."}
 }
 
 func errInternal(msg string) *apiError {

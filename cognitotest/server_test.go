@@ -223,11 +223,25 @@ func TestWireFormat(t *testing.T) {
 }
 
 // Every operation starts the same way: the body must decode, and name
-// this pool's app client, before anything else is looked at.
+// this pool's app client, before anything else is looked at. The two that
+// take a Session or an access token name no client, as on AWS.
 func TestOperationPrologue(t *testing.T) {
 	s := newTestServer(t)
+	withoutClient := map[string]bool{"AssociateSoftwareToken": true, "VerifySoftwareToken": true}
 	for op := range operations {
 		target := targetPrefix + op
+		if withoutClient[op] {
+			t.Run(op, func(t *testing.T) {
+				status, h, _ := post(t, s, target, `{"Session":`)
+				assert.Equal(t, http.StatusBadRequest, status)
+				assert.Equal(t, "SerializationException", h.Get("x-amzn-ErrorType"))
+				status, h, doc := post(t, s, target, `{"ClientId":"nope"}`)
+				assert.Equal(t, http.StatusBadRequest, status)
+				assert.Equal(t, "InvalidParameterException", h.Get("x-amzn-ErrorType"))
+				assert.Equal(t, "Missing required parameter AccessToken or Session", doc["message"])
+			})
+			continue
+		}
 		t.Run(op, func(t *testing.T) {
 			tests := []struct {
 				name, body, errType, msg string

@@ -69,16 +69,16 @@ func TestSRPExpiredSessionsDropped(t *testing.T) {
 func TestSessionStore(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	base := time.Date(2024, 3, 5, 15, 4, 5, 0, time.UTC)
-	st := newSessionStore(50)
+	st := newSessionStore[*srpSession](50)
 	want := map[string]time.Time{} // what the store should hold
 	var order []string             // blocks by insertion, for the oldest
 	check := func() {
 		t.Helper()
 		require.Equal(t, len(want), len(st.queue))
-		require.Equal(t, len(want), len(st.byBlock))
+		require.Equal(t, len(want), len(st.byKey))
 		for i, sess := range st.queue {
 			require.Equal(t, i, sess.index)
-			require.Equal(t, want[sess.block], sess.expires)
+			require.Equal(t, want[sess.key], sess.expires)
 			if i > 0 {
 				require.False(t, st.queue.Less(i, (i-1)/2), "heap order")
 			}
@@ -89,7 +89,7 @@ func TestSessionStore(t *testing.T) {
 		switch r.IntN(3) {
 		case 0, 1:
 			block := fmt.Sprint(i)
-			sess := &srpSession{expires: now.Add(sessionLifetime)}
+			sess := &srpSession{storeEntry: storeEntry{expires: now.Add(sessionLifetime)}}
 			st.add(block, sess, now)
 			for b, exp := range want {
 				if !now.Before(exp) {
@@ -111,11 +111,12 @@ func TestSessionStore(t *testing.T) {
 		case 2:
 			block := fmt.Sprint(r.IntN(i + 1))
 			exp, held := want[block]
-			got := st.take(block, now)
+			got, ok := st.take(block, now)
 			if held && now.Before(exp) {
-				require.NotNil(t, got)
-				require.Equal(t, block, got.block)
+				require.True(t, ok)
+				require.Equal(t, block, got.key)
 			} else {
+				require.False(t, ok)
 				require.Nil(t, got)
 			}
 			delete(want, block)

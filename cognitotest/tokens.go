@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"math/big"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -223,4 +224,52 @@ func (s *Server) serveDiscovery(w http.ResponseWriter) {
 		Claims:                []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "email", "email_verified", "cognito:username"},
 	}
 	writeJSON(w, http.StatusOK, "application/json", doc)
+}
+
+// verifyAccessToken checks an access token the server issued, as the
+// operations authorised by one (AssociateSoftwareToken,
+// VerifySoftwareToken) do: the signature under this server's key, the
+// issuer, the app client, the token use and the expiry. It returns the
+// token's user.
+func (s *Server) verifyAccessToken(token string, now time.Time) (*user, *apiError) {
+	invalid := errNotAuthorized("Invalid Access Token")
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, invalid
+	}
+	var header struct {
+		Kid string `json:"kid"`
+		Alg string `json:"alg"`
+	}
+	if !decodeSegment(parts[0], &header) || header.Alg != "RS256" || header.Kid != s.kid {
+		return nil, invalid
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return nil, invalid
+	}
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if rsa.VerifyPKCS1v15(&s.key.PublicKey, crypto.SHA256, digest[:], sig) != nil {
+		return nil, invalid
+	}
+	var c accessClaims
+	if !decodeSegment(parts[1], &c) || c.TokenUse != "access" || c.Iss != s.issuer || c.ClientID != s.clientID {
+		return nil, invalid
+	}
+	if now.Unix() >= c.Exp {
+		return nil, errNotAuthorized("Access Token has expired")
+	}
+	s.mu.Lock()
+	u := s.users[nameKey(c.Username)]
+	s.mu.Unlock()
+	if u == nil || u.sub != c.Sub {
+		return nil, invalid
+	}
+	return u, nil
+}
+
+// decodeSegment decodes a base64url JSON segment of a JWT into v.
+func decodeSegment(seg string, v any) bool {
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	return err == nil && json.Unmarshal(b, v) == nil
 }

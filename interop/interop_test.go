@@ -88,15 +88,15 @@ func runReferenceClient(t testing.TB, job jsJob) jsReport {
 
 // scriptPeers names the npm package each driver in js/ drives.
 var scriptPeers = map[string]string{
-	"srp-client.js":     "amazon-cognito-identity-js",
-	"amplify-client.js": "aws-amplify",
+	"srp-client.js":       "amazon-cognito-identity-js",
+	"amplify-client.js":   "aws-amplify",
+	"challenge-client.js": "amazon-cognito-identity-js",
 }
 
-// runScript runs the driver js/<script> with job, JSON-encoded, on its
-// stdin and decodes the JSON it prints into out. The driver must exit 0.
-// Without node or the driver's npm package, the test fails under CI and is
-// skipped elsewhere (see unavailable).
-func runScript(t testing.TB, script string, job, out any) {
+// requirePeer returns the path of node when it and the npm package that
+// js/<script> drives are installed. Without them, the test fails under CI
+// and is skipped elsewhere (see unavailable).
+func requirePeer(t testing.TB, script string) string {
 	t.Helper()
 	peer, ok := scriptPeers[script]
 	require.True(t, ok, "unknown driver %s", script)
@@ -107,6 +107,14 @@ func runScript(t testing.TB, script string, job, out any) {
 	if _, err := os.Stat(filepath.Join("node_modules", peer, "package.json")); err != nil {
 		unavailable(t, peer+" is not installed: run `npm ci --prefix interop`")
 	}
+	return node
+}
+
+// runScript runs the driver js/<script> with job, JSON-encoded, on its
+// stdin and decodes the JSON it prints into out. The driver must exit 0.
+func runScript(t testing.TB, script string, job, out any) {
+	t.Helper()
+	node := requirePeer(t, script)
 	in, err := json.Marshal(job)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

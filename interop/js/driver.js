@@ -1,9 +1,12 @@
 // driver.js holds what the Node drivers in this folder (srp-client.js,
-// amplify-client.js) share, so that each of them only drives its library:
+// amplify-client.js, challenge-client.js) share, so that each of them only
+// drives its library:
 //
 //   - runMain: read the job from stdin, check it, run it user by user, print
 //     {"results":[...],"meanSignInMs":n} as one line, and exit 0 (the job
-//     ran), 2 (a job that cannot be run) or 1 (an internal failure);
+//     ran), 2 (a job that cannot be run) or 1 (an internal failure); in
+//     interactive mode the job is stdin's first line, and a driver may ask
+//     the caller questions (see asker) while it runs;
 //   - parseJob: the job format and its checks, with the options in which
 //     the drivers differ;
 //   - withDeadline and catchStrayErrors: a step that fails with the code
@@ -16,6 +19,7 @@
 'use strict';
 
 const path = require('node:path');
+const readline = require('node:readline');
 
 const EXIT_RAN = 0;
 const EXIT_INTERNAL = 1;
@@ -56,6 +60,54 @@ function readStdin() {
 	});
 }
 
+// stdinLines returns a function that resolves to the next line of stdin,
+// without its line ending, or to null once stdin has ended.
+function stdinLines() {
+	const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+	const lines = [];
+	const waiters = [];
+	let ended = false;
+	rl.on('line', line => {
+		const w = waiters.shift();
+		if (w) w(line);
+		else lines.push(line);
+	});
+	rl.on('close', () => {
+		ended = true;
+		while (waiters.length > 0) waiters.shift()(null);
+	});
+	return () => new Promise(resolve => {
+		if (lines.length > 0) resolve(lines.shift());
+		else if (ended) resolve(null);
+		else waiters.push(resolve);
+	});
+}
+
+// asker returns the ask function of interactive mode: ask(question) writes
+// {"ask":question} as one line on stdout and resolves to the "answer"
+// string of the next line of stdin, {"answer":"..."}. It rejects (code
+// NoAnswer or BadAnswer) when stdin ends first or the line is not such an
+// object. Questions are asked one at a time.
+function asker(nextLine) {
+	return async question => {
+		process.stdout.write(`${JSON.stringify({ ask: question })}\n`);
+		const line = await nextLine();
+		if (line === null) {
+			throw codedError('NoAnswer', 'stdin ended before the answer to a question');
+		}
+		let reply;
+		try {
+			reply = JSON.parse(line);
+		} catch (err) {
+			throw codedError('BadAnswer', 'an answer line is not valid JSON');
+		}
+		if (reply === null || typeof reply !== 'object' || typeof reply.answer !== 'string') {
+			throw codedError('BadAnswer', 'an answer line has no "answer" string');
+		}
+		return reply.answer;
+	};
+}
+
 // parseUser checks job.users[i] and returns it with expect defaulted to
 // "success". allowEmptyPassword accepts "" as a password.
 function parseUser(u, i, allowEmptyPassword) {
@@ -90,8 +142,11 @@ function parseUser(u, i, allowEmptyPassword) {
 //     unknown field and not returned.
 //   allowEmptyPassword: a password may be "" (otherwise it must be a
 //     non-empty string).
+//   userFields: a function (u, i) that checks the driver's own fields of
+//     job.users[i] and returns them, to be added to the parsed user; it
+//     throws a JobError for a bad one.
 // A job that cannot be run throws a JobError, checked in the order above.
-function parseJob(text, { withRepeat = false, allowEmptyPassword = false } = {}) {
+function parseJob(text, { withRepeat = false, allowEmptyPassword = false, userFields } = {}) {
 	let job;
 	try {
 		job = JSON.parse(text);
@@ -117,7 +172,10 @@ function parseJob(text, { withRepeat = false, allowEmptyPassword = false } = {})
 	if (!Array.isArray(job.users) || job.users.length === 0) {
 		throw new JobError('job.users must be a non-empty array');
 	}
-	const users = job.users.map((u, i) => parseUser(u, i, allowEmptyPassword));
+	const users = job.users.map((u, i) => {
+		const parsed = parseUser(u, i, allowEmptyPassword);
+		return userFields ? { ...parsed, ...userFields(u, i) } : parsed;
+	});
 	let repeat = 1;
 	if (withRepeat && job.repeat !== undefined) {
 		if (!Number.isInteger(job.repeat) || job.repeat < 1 || job.repeat > MAX_REPEAT) {
@@ -281,18 +339,31 @@ function mean(total, count) {
 // runMain is a driver's main program. It installs catchStrayErrors(tag,
 // strays), reads and checks the job (parseJob with jobOptions), calls
 // prepare(job) if given, then runUser(job, u) for each job user in turn.
+// With interactive, the job is the first line of stdin (the rest carries
+// answers) and runUser is called as runUser(job, u, ask), ask being
+// asker's function.
 // runUser resolves to {result, signInMs, signIns}: the user's result (see
 // newResult and judge), the total time of its sign-ins and their number.
 // It prints {"results":[...],"meanSignInMs":n} on stdout, n being the mean
 // over all sign-ins, and exits 0. A bad job is named on stderr with exit
 // status 2; anything thrown is an internal error, exit status 1, on stderr
 // with the error's name and message.
-function runMain({ tag, jobOptions, strays, prepare, runUser }) {
+function runMain({ tag, jobOptions, strays, prepare, runUser, interactive = false }) {
 	catchStrayErrors(tag, strays);
 	const main = async () => {
 		let job;
+		let ask;
 		try {
-			job = parseJob(await readStdin(), jobOptions);
+			let text;
+			if (interactive) {
+				const nextLine = stdinLines();
+				text = await nextLine();
+				if (text === null) throw new JobError('stdin ended before the job line');
+				ask = asker(nextLine);
+			} else {
+				text = await readStdin();
+			}
+			job = parseJob(text, jobOptions);
 		} catch (err) {
 			if (err instanceof JobError) {
 				process.stderr.write(`${tag}: bad job: ${err.message}\n`);
@@ -306,7 +377,7 @@ function runMain({ tag, jobOptions, strays, prepare, runUser }) {
 		let totalMs = 0;
 		let count = 0;
 		for (const u of job.users) {
-			const r = await runUser(job, u);
+			const r = await runUser(job, u, ask);
 			results.push(r.result);
 			totalMs += r.signInMs;
 			count += r.signIns;
@@ -323,6 +394,7 @@ function runMain({ tag, jobOptions, strays, prepare, runUser }) {
 }
 
 module.exports = {
+	JobError,
 	load,
 	codedError,
 	withDeadline,
