@@ -37,6 +37,10 @@ type prompter struct {
 	newPasswordSent atomic.Bool // a NEW_PASSWORD_REQUIRED answer
 	newPasswordSet  atomic.Bool // and Cognito took it: it set another challenge
 	appSetUp        atomic.Bool // an authenticator app's first code was given
+	// waiting is set while a prompt waits for its answer, and stays set
+	// when the wait ends with ctx: Config.ChallengeTimeout passed, or an
+	// interrupt.
+	waiting atomic.Bool
 }
 
 // AnswerChallenge asks for the answer to c. A challenge it does not know
@@ -244,12 +248,14 @@ func (p *prompter) custom(ctx context.Context, c *cognito.Challenge) (*cognito.A
 func (p *prompter) ask(ctx context.Context, c *cognito.Challenge, prompt, what string, hidden bool) (string, error) {
 	for {
 		p.c.prompt(prompt)
+		p.waiting.Store(true)
 		s, err := p.in.readLine(ctx, hidden)
 		if ctx.Err() != nil {
 			// The prompt stays open: the next message ends its line. The
 			// library has stopped waiting, so nothing else is written.
 			return "", ctx.Err()
 		}
+		p.waiting.Store(false)
 		p.c.endPrompt(!hidden && !p.lines)
 		blank := err == nil && strings.TrimSpace(s) == ""
 		switch {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -16,44 +15,6 @@ import (
 
 	"github.com/seed-e8acf5fd/cognito"
 )
-
-// fakeTerminal is a terminal whose user types the lines given, in order,
-// and then nothing: a read with no line left waits for its context. It
-// records whether each read was hidden (no echo).
-type fakeTerminal struct {
-	mu     sync.Mutex
-	typed  []string
-	hidden []bool
-}
-
-// ctrlD, typed, ends the input, as Ctrl-D does on a terminal.
-const ctrlD = "\x04"
-
-func newFakeTerminal(typed ...string) *fakeTerminal { return &fakeTerminal{typed: typed} }
-
-func (f *fakeTerminal) readLine(ctx context.Context, hidden bool) (string, error) {
-	f.mu.Lock()
-	f.hidden = append(f.hidden, hidden)
-	if len(f.typed) == 0 {
-		f.mu.Unlock()
-		<-ctx.Done()
-		return "", ctx.Err()
-	}
-	s := f.typed[0]
-	f.typed = f.typed[1:]
-	f.mu.Unlock()
-	if s == ctrlD {
-		return "", io.EOF
-	}
-	return s, nil
-}
-
-// reads returns, for each read so far, whether it was hidden.
-func (f *fakeTerminal) reads() []bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]bool(nil), f.hidden...)
-}
 
 // testPrompter is a prompter with its cli's stderr, answering from a
 // terminal or from the lines of a stdin.
@@ -216,12 +177,7 @@ func TestPrompterTerminal(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.hidden, term.reads())
 			out := p.stderr.String()
-			at := 0
-			for _, s := range tt.stderr {
-				i := strings.Index(out[at:], s)
-				require.GreaterOrEqual(t, i, 0, "%q not on stderr after %q:\n%s", s, out[:at], out)
-				at += i + len(s)
-			}
+			assertInOrder(t, out, tt.stderr...)
 			assert.NotContains(t, out, "\x1b", "server text is stripped of terminal controls")
 			for _, s := range tt.secrets {
 				assert.NotContains(t, out, s, "stderr shows no code or password")
@@ -389,17 +345,4 @@ func TestPrompterCancel(t *testing.T) {
 	cancel()
 	_, err := lp.AnswerChallenge(ctx, challenge(types.ChallengeNameTypeSmsMfa))
 	require.ErrorIs(t, err, context.Canceled)
-}
-
-// TestReadTypedLine: a terminal's line is read without taking the next.
-func TestReadTypedLine(t *testing.T) {
-	t.Parallel()
-	r := strings.NewReader("123456\r\nsecond\nlast")
-	for _, want := range []string{"123456", "second", "last"} {
-		got, err := readTypedLine(r)
-		require.NoError(t, err)
-		assert.Equal(t, want, got)
-	}
-	_, err := readTypedLine(r)
-	assert.ErrorIs(t, err, io.EOF)
 }

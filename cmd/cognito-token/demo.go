@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,10 +31,17 @@ oauth2.NewClient and the library's token source then calls the API: it signs
 in once with SRP and renews the tokens with the refresh token before they
 expire. One line per request, sign-in and renewal, then a summary. It exits
 0 only if the API accepted every request.
+
+First, a second user, whose MFA is an authenticator app (TOTP), signs in and
+calls the API once: the demo plays the app, computing its codes from the
+app's secret with cognito.TOTP, so no phone is needed.
 `
 
 // demoEmail is the demo user's alias; the Cognito username is a UUID.
 const demoEmail = "newcomer@example.com"
+
+// demoMFAEmail is the alias of the demo user with an authenticator app.
+const demoMFAEmail = "mfa-user@example.com"
 
 // demo runs the demonstration.
 func (c *cli) demo(ctx context.Context, args []string) error {
@@ -64,6 +72,10 @@ func runDemo(ctx context.Context, w io.Writer, requests int, interval, lifetime 
 	username, password := newUUID(), rand.Text()
 	pool.AddUser(username, password)
 	pool.AddAlias(username, demoEmail)
+	mfa := demoMFAUser{username: newUUID(), password: rand.Text(), secret: newTOTPSecret()}
+	pool.AddUser(mfa.username, mfa.password)
+	pool.AddAlias(mfa.username, demoMFAEmail)
+	pool.SetTOTP(mfa.username, mfa.secret)
 
 	api, err := startDemoAPI(ctx, pool)
 	if err != nil {
@@ -78,7 +90,13 @@ func runDemo(ctx context.Context, w io.Writer, requests int, interval, lifetime 
 	fmt.Fprintf(w, "  user    %s, an alias of the username %s\n", demoEmail, username)
 	fmt.Fprintf(w, "  API     %s checks each token's RS256 signature, issuer and expiry\n", api.url)
 	fmt.Fprintf(w, "          against the pool's JWKS, and that it is an access token for this client\n")
-	fmt.Fprintf(w, "  client  oauth2.NewClient with cognito.Config.TokenSource: SRP sign-in, renewal %v before expiry\n\n", early)
+	fmt.Fprintf(w, "  client  oauth2.NewClient with cognito.Config.TokenSource: SRP sign-in, renewal %v before expiry\n", early)
+	fmt.Fprintf(w, "  MFA     %s has an authenticator app (TOTP): the demo computes its codes\n\n", demoMFAEmail)
+
+	if err := mfa.signIn(ctx, w, pool, api); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "The client, as %s:\n", demoEmail)
 
 	n := &narrator{api: pool.Client(), w: w}
 	conf := &cognito.Config{
@@ -152,8 +170,54 @@ func (n *narrator) InitiateAuth(ctx context.Context, in *cip.InitiateAuthInput, 
 	return n.api.InitiateAuth(ctx, in, optFns...)
 }
 
+// RespondToAuthChallenge passes the call on, with a line for each
+// challenge answered after the password.
 func (n *narrator) RespondToAuthChallenge(ctx context.Context, in *cip.RespondToAuthChallengeInput, optFns ...func(*cip.Options)) (*cip.RespondToAuthChallengeOutput, error) {
-	return n.api.RespondToAuthChallenge(ctx, in, optFns...)
+	out, err := n.api.RespondToAuthChallenge(ctx, in, optFns...)
+	if in.ChallengeName == types.ChallengeNameTypePasswordVerifier {
+		return out, err
+	}
+	if err != nil {
+		fmt.Fprintf(n.w, "%s  answered %s: refused\n", stamp(time.Now()), in.ChallengeName)
+	} else {
+		fmt.Fprintf(n.w, "%s  answered %s: accepted\n", stamp(time.Now()), in.ChallengeName)
+	}
+	return out, err
+}
+
+// demoMFAUser is the demo's user whose MFA is an authenticator app.
+type demoMFAUser struct {
+	username, password string
+	secret             string // the app's TOTP secret, known to the pool
+}
+
+// signIn signs the user in, with the demo in the place of the
+// authenticator app, and calls the API once with the token.
+func (u demoMFAUser) signIn(ctx context.Context, w io.Writer, pool *cognitotest.Server, api *demoAPI) error {
+	fmt.Fprintf(w, "The user with an authenticator app signs in, the demo playing the app:\n")
+	app := cognito.TOTP(u.secret)
+	conf := &cognito.Config{
+		UserPoolID: pool.UserPoolID,
+		ClientID:   pool.ClientID,
+		Username:   demoMFAEmail,
+		Password:   u.password,
+		API:        &narrator{api: pool.Client(), w: w},
+		Challenge: cognito.ChallengeFunc(func(ctx context.Context, c *cognito.Challenge) (*cognito.Answer, error) {
+			fmt.Fprintf(w, "%s  challenge %s: cognito.TOTP computes the code the app shows now\n", stamp(time.Now()), c.Name)
+			return app.AnswerChallenge(ctx, c)
+		}),
+	}
+	client := oauth2.NewClient(ctx, conf.TokenSource(ctx, nil))
+	client.Timeout = 10 * time.Second
+	status, reply, err := api.call(ctx, client)
+	switch {
+	case err != nil:
+		return fmt.Errorf("demo: the user with an authenticator app: %w", err)
+	case status != http.StatusOK:
+		return fmt.Errorf("demo: the API refused the user with an authenticator app: %d %s: %s", status, http.StatusText(status), reply.Error)
+	}
+	fmt.Fprintf(w, "%s  GET /hello with its token: %d %s, user %s\n\n", stamp(time.Now()), status, http.StatusText(status), reply.User)
+	return nil
 }
 
 // demoAPI is a protected API: GET /hello answers only requests whose bearer
@@ -283,6 +347,14 @@ func count(n int, thing string) string {
 
 // stamp formats a time of day to the millisecond.
 func stamp(t time.Time) string { return t.Format("15:04:05.000") }
+
+// newTOTPSecret returns a new authenticator secret, as Cognito issues one:
+// 160 random bits in base32.
+func newTOTPSecret() string {
+	b := make([]byte, 20)
+	rand.Read(b) // never fails on supported platforms
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
+}
 
 // newUUID returns a random (version 4) UUID.
 func newUUID() string {

@@ -15,6 +15,11 @@ func TestDemo(t *testing.T) {
 	assert.Empty(t, r.stderr)
 	out := r.stdout
 	assert.Contains(t, out, "sign-in (SRP) as newcomer@example.com")
+	// The user with an authenticator app, the demo computing its code.
+	assert.Regexp(t, regexp.MustCompile(`\n\S+  sign-in \(SRP\) as mfa-user@example.com\n`+
+		`\S+  challenge SOFTWARE_TOKEN_MFA: cognito.TOTP computes the code the app shows now\n`+
+		`\S+  answered SOFTWARE_TOKEN_MFA: accepted\n`+
+		`\S+  GET /hello with its token: 200 OK, user [0-9a-f-]{36}\n`), out)
 	assert.Contains(t, out, "renewal (refresh token)")
 	assert.Equal(t, 7, strings.Count(out, "GET /hello  200 OK"))
 	assert.Contains(t, out, "token #2")

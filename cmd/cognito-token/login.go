@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,11 +80,15 @@ func (c *cli) login(ctx context.Context, args []string) error {
 	conf := c.config(&o)
 	conf.Password = password
 	conf.Challenge = ask
+	conf.ChallengeTimeout = cmp.Or(c.challengeTimeout, cognito.DefaultChallengeTimeout)
 	obtained := time.Now()
 	tok, err := conf.Token(ctx)
 	if err != nil {
 		if ask.newPasswordSet.Load() {
 			c.msg("Your password is now the new one you chose, although the sign-in failed after it.")
+		}
+		if ask.waiting.Load() && errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("no answer came within %v, as long as a sign-in waits for one; log in again: %w", conf.ChallengeTimeout, err)
 		}
 		if err := challengeFailure(err); err != nil {
 			return err

@@ -111,6 +111,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 )
@@ -158,6 +159,9 @@ type cli struct {
 	// sdkOptions, when set, adjusts the options of every SDK client the
 	// commands build; tests use it to turn retries off.
 	sdkOptions func(*cip.Options)
+	// challengeTimeout, when set, is how long login waits for the answer
+	// to a challenge, instead of cognito.DefaultChallengeTimeout.
+	challengeTimeout time.Duration
 
 	// mu guards secrets, openPrompt and the writes to stderr: a sign-in
 	// challenge is answered on a goroutine of the library's.

@@ -45,6 +45,10 @@ type harness struct {
 	afterCall func(operation string)
 	// term, if set, is the user's terminal.
 	term terminal
+	// tee, if set, gets a copy of stderr as it is written.
+	tee io.Writer
+	// challengeTimeout, if set, is the cli's.
+	challengeTimeout time.Duration
 
 	mu      sync.Mutex
 	secrets []string // never allowed on stderr
@@ -87,6 +91,11 @@ func (h *harness) runReader(stdin io.Reader, args ...string) result {
 		stdout: &stdout,
 		stderr: &stderr,
 		term:   h.term,
+
+		challengeTimeout: h.challengeTimeout,
+	}
+	if h.tee != nil {
+		c.stderr = io.MultiWriter(&stderr, h.tee)
 	}
 	c.sdkOptions = func(o *cip.Options) {
 		if h.noRetries {
@@ -109,6 +118,62 @@ func (after hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 	after(op)
 	return resp, err
+}
+
+// lazyLines is a stdin whose lines are made as they are read, one line per
+// Read, so that an answer can depend on what the server did first (a code
+// it sent, a key it issued). bufio.Reader asks for more only once it has
+// handed out the line before.
+type lazyLines struct {
+	next    []func() string
+	pending []byte
+}
+
+func (l *lazyLines) Read(p []byte) (int, error) {
+	if len(l.pending) == 0 {
+		if len(l.next) == 0 {
+			return 0, io.EOF
+		}
+		l.pending = []byte(l.next[0]() + "\n")
+		l.next = l.next[1:]
+	}
+	n := copy(p, l.pending)
+	l.pending = l.pending[n:]
+	return n, nil
+}
+
+// fixed is a line of lazyLines known in advance.
+func fixed(s string) func() string { return func() string { return s } }
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// assertInOrder asserts that the strings want appear in s in that order.
+func assertInOrder(t *testing.T, s string, want ...string) {
+	t.Helper()
+	at := 0
+	for _, w := range want {
+		i := strings.Index(s[at:], w)
+		if !assert.GreaterOrEqual(t, i, 0, "%q not found after %q in:\n%s", w, s[:at], s) {
+			return
+		}
+		at += i + len(w)
+	}
 }
 
 // check asserts that r's stderr reveals no password, secret or token.

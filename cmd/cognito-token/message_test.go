@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -65,6 +66,30 @@ func TestRedact(t *testing.T) {
 	got := redact(stripControls(msg), secrets)
 	assert.Equal(t, `raw [redacted], JSON {"PASSWORD":"[redacted]"}, stripped [redacted], short [redacted].`, got)
 	assert.Equal(t, "nothing to hide", redact("nothing to hide", nil))
+}
+
+// TestPromptLines: a prompt's line is ended by the answer or by the next
+// message; prompts are redacted like messages; reveal shows a secret, and
+// nothing else, stripped of terminal controls.
+func TestPromptLines(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	c := &cli{stderr: &stderr}
+	c.keepSecret("JBSWY3DPEHPK3PXP")
+
+	c.prompt("Code: ")
+	c.endPrompt(true) // the terminal echoed the line break
+	c.prompt("Password: ")
+	c.endPrompt(false)
+	c.prompt("Code for JBSWY3DPEHPK3PXP: ")
+	c.msg("interrupted") // the prompt was never answered
+	c.reveal("Key: JBSWY3DPEHPK3PXP\x1b[8m", "██▀▄")
+	c.msg("the key was JBSWY3DPEHPK3PXP")
+	assert.Equal(t, "Code: "+
+		"Password: \n"+
+		"Code for [redacted]: \ninterrupted\n"+
+		"Key: JBSWY3DPEHPK3PXP\n██▀▄\n"+
+		"the key was [redacted]\n", stderr.String())
 }
 
 // TestHostileServerText checks that text from the server cannot drive the
