@@ -32,9 +32,9 @@ in once with SRP and renews the tokens with the refresh token before they
 expire. One line per request, sign-in and renewal, then a summary. It exits
 0 only if the API accepted every request.
 
-First, a second user, whose MFA is an authenticator app (TOTP), signs in and
-calls the API once: the demo plays the app, computing its codes from the
-app's secret with cognito.TOTP, so no phone is needed.
+Before the client starts, a second user, whose MFA is an authenticator app
+(TOTP), signs in and calls the API once: the demo plays the app, computing
+its code from the app's secret with cognito.TOTP, so no phone is needed.
 `
 
 // demoEmail is the demo user's alias; the Cognito username is a UUID.

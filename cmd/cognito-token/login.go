@@ -147,7 +147,12 @@ func challengeFailure(err error) error {
 	)
 	switch {
 	case errors.As(err, &unanswerable):
-		return fmt.Errorf("the sign-in needs an answer to the %s challenge, which cognito-token cannot give; complete it with another client (such as the AWS CLI's respond-to-auth-challenge), then log in again: %w", unanswerable.Challenge, err)
+		// The library's message would only name the challenge again.
+		what := ""
+		if unanswerable.Challenge == types.ChallengeNameTypeMfaSetup {
+			what = " (it sets up an authenticator app only)"
+		}
+		return fmt.Errorf("the sign-in needs an answer to the %s challenge, which cognito-token cannot give%s; complete it with another client (such as the AWS CLI's respond-to-auth-challenge), then log in again", unanswerable.Challenge, what)
 	case errors.As(err, &mismatch):
 		return fmt.Errorf("the code was not accepted (a wrong one, or one used before); log in again: %w", err)
 	case errors.As(err, &expired):

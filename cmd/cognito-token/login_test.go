@@ -37,7 +37,8 @@ func TestLoginFailures(t *testing.T) {
 	// A challenge cognito-token cannot answer.
 	p.srv.RequireChallenge(p.username, "DEVICE_SRP_AUTH")
 	r = h.mustRun(exitFailure, p.password+"\n", "login", "--password-stdin")
-	assert.Contains(t, r.stderr, "cognito-token: the sign-in needs an answer to the DEVICE_SRP_AUTH challenge, which cognito-token cannot give;")
+	assert.Equal(t, "cognito-token: the sign-in needs an answer to the DEVICE_SRP_AUTH challenge, which cognito-token cannot give; "+
+		"complete it with another client (such as the AWS CLI's respond-to-auth-challenge), then log in again\n", r.stderr)
 	assert.NoFileExists(t, h.store().path())
 }
 
