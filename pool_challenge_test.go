@@ -267,3 +267,21 @@ func TestPoolCustomAuth(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSignInSMS is one SRP sign-in that then answers SMS_MFA: what a
+// challenge adds to BenchmarkSignIn (one more round trip and the
+// handler).
+func BenchmarkSignInSMS(b *testing.B) {
+	srv := newPool(b)
+	srv.SetSMSMFA(uuid, "+15555550100")
+	conf := configFor(srv, cognito.FlowSRP)
+	conf.Challenge = cognito.ChallengeFunc(func(context.Context, *cognito.Challenge) (*cognito.Answer, error) {
+		return &cognito.Answer{Code: srv.LastCode(uuid)}, nil
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := conf.Token(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
