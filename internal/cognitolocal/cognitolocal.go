@@ -17,10 +17,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"math"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,22 +127,7 @@ func startIn(t testing.TB, root string) *Emulator {
 
 // ready asks the emulator's /health endpoint whether it serves.
 func ready(ctx context.Context, endpoint string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/health", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)); err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET /health: %s", resp.Status)
-	}
-	return nil
+	return testproc.Get(ctx, endpoint+"/health")
 }
 
 // NewClient returns an SDK client aimed at endpoint, signing with fixed dummy

@@ -129,24 +129,10 @@ CognitoIdpUserPool.create_jwt.__defaults__ = (int(sys.argv[1]), None)
 main(sys.argv[2:])
 `
 
-// ready asks moto for its configuration, which only moto serves.
+// ready asks moto for its configuration, which only moto serves (moto 5.2
+// answers 201 Created).
 func ready(ctx context.Context, endpoint string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/moto-api/config", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)); err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 { // moto 5.2 answers 201 Created
-		return fmt.Errorf("GET /moto-api/config: %s", resp.Status)
-	}
-	return nil
+	return testproc.Get(ctx, endpoint+"/moto-api/config")
 }
 
 func lastLine(s string) string {

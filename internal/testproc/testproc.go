@@ -13,7 +13,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -279,4 +281,25 @@ func (r *recordingTB) Skipf(format string, args ...any) {
 func (r *recordingTB) Fatalf(format string, args ...any) {
 	r.failed = fmt.Sprintf(format, args...)
 	runtime.Goexit()
+}
+
+// Get is a readiness probe for Spec.Ready: it GETs url, reads at most
+// 1 MiB of the answer, and fails unless the status is 2xx.
+func Get(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)); err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return nil
 }
