@@ -28,7 +28,7 @@ type ChallengeError struct {
 
 // Error names the challenge.
 func (e *ChallengeError) Error() string {
-	return fmt.Sprintf("cognito: the sign-in needs an answer to the %s challenge, and there is no handler for it (Config.Challenge)", e.Challenge)
+	return fmt.Sprintf("cognito: the sign-in needs an answer to the %s challenge, which no handler gives (see Config.Challenge)", e.Challenge)
 }
 
 // challengeOrMissing explains a response that carries no tokens.
