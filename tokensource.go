@@ -289,9 +289,6 @@ type source struct {
 	// noGetTokens records that the endpoint lacks GetTokensFromRefreshToken
 	// (emulators): renewals then use REFRESH_TOKEN_AUTH.
 	noGetTokens bool
-	// loaded records that the Store was read, for stores that are not
-	// shared (a Locker is read before every renewal).
-	loaded bool
 	// formerPassword is the password a NEW_PASSWORD_REQUIRED answer
 	// replaced, and formerSecrets the authenticator secrets handed out:
 	// still secrets, so kept out of error messages too.
