@@ -303,26 +303,30 @@ type confirmDeviceOutput struct {
 	UserConfirmationNecessary bool
 }
 
-// confirmDevice answers ConfirmDevice: the device that the access token's
-// sign-in was handed in NewDeviceMetadata (or signed in with) gets the
-// verifier and salt of its password, and a name; it is remembered unless
-// remembering is opt-in, which UserConfirmationNecessary then says. A
-// device may be confirmed again, by a later sign-in from it, which
-// replaces the verifier and keeps the remembered status.
+// errInvalidDeviceKey is Cognito's answer to a ConfirmDevice it refuses
+// the device key of.
+func errInvalidDeviceKey() *apiError { return errInvalidParameter("Invalid device key given.") }
+
+// confirmDevice answers ConfirmDevice: a device handed out to a sign-in of
+// the access token's user gets the verifier and salt of its password, and
+// a name; it is remembered unless remembering is opt-in, which
+// UserConfirmationNecessary then says. The access token may be of another
+// sign-in of the user, as Cognito allows. A device may be confirmed again,
+// which replaces its verifier and name and keeps its remembered status.
 func (s *Server) confirmDevice(in *confirmDeviceInput) (any, *apiError) {
 	if e := requireAccessAndDevice(in.AccessToken, in.DeviceKey); e != nil {
 		return nil, e
 	}
 	now := s.now()
-	u, g, e := s.verifyAccessToken(in.AccessToken, now)
+	u, _, e := s.verifyAccessToken(in.AccessToken, now)
 	if e != nil {
 		return nil, e
 	}
 	s.mu.Lock()
 	d := s.devices.byKey[in.DeviceKey]
 	s.mu.Unlock()
-	if d == nil || d.user != u || g.deviceKey != d.key {
-		return nil, errDeviceNotFound()
+	if d == nil || d.user != u {
+		return nil, errInvalidDeviceKey()
 	}
 	vc := in.DeviceSecretVerifierConfig
 	if vc == nil {
@@ -343,7 +347,7 @@ func (s *Server) confirmDevice(in *confirmDeviceInput) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.devices.byKey[d.key] != d {
-		return nil, errDeviceNotFound() // forgotten meanwhile
+		return nil, errInvalidDeviceKey() // forgotten meanwhile
 	}
 	if !d.confirmed {
 		d.remembered = !optIn

@@ -187,8 +187,9 @@ func getTokens(s *Server, token, key string) (*cip.GetTokensFromRefreshTokenOutp
 }
 
 const (
-	deviceNotFound = "Device does not exist."
-	uuidPattern    = `[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`
+	deviceNotFound   = "Device does not exist."
+	invalidDeviceKey = "Invalid device key given."
+	uuidPattern      = `[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`
 )
 
 // With device tracking, every sign-in that names no device ends with a new
@@ -269,9 +270,10 @@ func TestConfirmDevice(t *testing.T) {
 	}
 }
 
-// ConfirmDevice takes only the device the access token's sign-in was
-// handed, and a verifier and salt written as the reference client writes
-// them.
+// ConfirmDevice takes a device handed out to the access token's user, and
+// a verifier and salt written as the reference client writes them. The
+// token may be of another sign-in of the user (cognito-srp-helper's tests
+// against Cognito confirm a device with an earlier sign-in's token).
 func TestConfirmDeviceRefusals(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t, WithDeviceTracking(DeviceConfig{}))
@@ -289,9 +291,8 @@ func TestConfirmDeviceRefusals(t *testing.T) {
 		config    *types.DeviceSecretVerifierConfigType
 		code, msg string
 	}{
-		{"another sign-in's device", fay2.AccessToken, aws.ToString(fay.NewDeviceMetadata.DeviceKey), vc, "ResourceNotFoundException", deviceNotFound},
-		{"another user's device", gus.AccessToken, aws.ToString(fay.NewDeviceMetadata.DeviceKey), vc, "ResourceNotFoundException", deviceNotFound},
-		{"unknown device", fay.AccessToken, "us-east-1_00000000-0000-4000-8000-000000000000", vc, "ResourceNotFoundException", deviceNotFound},
+		{"another user's device", gus.AccessToken, aws.ToString(fay.NewDeviceMetadata.DeviceKey), vc, "InvalidParameterException", invalidDeviceKey},
+		{"unknown device", fay.AccessToken, "us-east-1_00000000-0000-4000-8000-000000000000", vc, "InvalidParameterException", invalidDeviceKey},
 		{"no verifier", fay.AccessToken, "", nil, "InvalidParameterException", "Missing required parameter DeviceSecretVerifierConfig"},
 		{"verifier without its leading zero byte", fay.AccessToken, "", &types.DeviceSecretVerifierConfigType{Salt: vc.Salt, PasswordVerifier: b64(0x80, 1)},
 			"InvalidParameterException", "DeviceSecretVerifierConfig.PasswordVerifier reads as a negative number: its bytes need a leading zero byte, as padHex gives them"},
@@ -319,6 +320,14 @@ func TestConfirmDeviceRefusals(t *testing.T) {
 	}
 	assert.Empty(t, s.Devices("fay"))
 	assert.Empty(t, s.Devices("gus"))
+
+	// With the token of the user's other sign-in.
+	_, err := s.Client().ConfirmDevice(context.Background(), &cip.ConfirmDeviceInput{
+		AccessToken: fay2.AccessToken, DeviceKey: fay.NewDeviceMetadata.DeviceKey, DeviceSecretVerifierConfig: vc,
+	})
+	require.NoError(t, err)
+	require.Len(t, s.Devices("fay"), 1)
+	assert.Equal(t, aws.ToString(fay.NewDeviceMetadata.DeviceKey), s.Devices("fay")[0].Key)
 }
 
 // The sign-in from a device: DEVICE_SRP_AUTH in place of MFA when the
@@ -680,7 +689,7 @@ func TestPendingDevicesAreCapped(t *testing.T) {
 	}
 	d, vc := newTestDevice(t, results[0].NewDeviceMetadata)
 	_, err := s.Client().ConfirmDevice(context.Background(), &cip.ConfirmDeviceInput{AccessToken: results[0].AccessToken, DeviceKey: aws.String(d.key), DeviceSecretVerifierConfig: vc})
-	requireAPIError(t, err, "ResourceNotFoundException", deviceNotFound)
+	requireAPIError(t, err, "InvalidParameterException", invalidDeviceKey)
 	confirmDevice(t, s, results[1])
 	confirmDevice(t, s, results[2])
 	// Confirmed devices do not count: more sign-ins leave them alone.

@@ -112,10 +112,11 @@
 // flow) ends with NewDeviceMetadata: a new device, DeviceKey
 // "<region>_<uuid>" and DeviceGroupKey "-<random>". The client confirms it
 // with ConfirmDevice {AccessToken, DeviceKey, DeviceName,
-// DeviceSecretVerifierConfig {PasswordVerifier, Salt}}: the access token
-// must be of the sign-in that was handed the device, and the verifier and
-// salt base64 of their padHex bytes, so that they read as positive
-// numbers (InvalidParameterException otherwise). ConfirmDevice remembers
+// DeviceSecretVerifierConfig {PasswordVerifier, Salt}}: the device must
+// have been handed to a sign-in of the access token's user
+// (InvalidParameterException "Invalid device key given." otherwise), and
+// the verifier and salt must be base64 of their padHex bytes, so that they
+// read as positive numbers (InvalidParameterException otherwise). ConfirmDevice remembers
 // the device, or, with DeviceOnlyRememberedOnUserPrompt, answers
 // UserConfirmationNecessary true and leaves that to UpdateDeviceStatus
 // "remembered". Devices never confirmed are dropped, oldest first, beyond
