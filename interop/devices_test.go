@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,12 +93,12 @@ func TestReferenceClientRemembersDevice(t *testing.T) {
 			srv.AddUser(name, password)
 			srv.AddAlias(name, alias)
 			tt.setup(srv)
-			signIns := 0
-			rec := newRecorder(t, srv.URL, func(op string, req map[string]any, earlier []call) {
+			var signIns atomic.Int32 // the handler's goroutines count them
+			rec := newRecorder(t, srv.URL, func(op string, req map[string]any) {
 				if op != "InitiateAuth" || (call{Request: req}).param("AuthFlow") != "USER_SRP_AUTH" {
 					return
 				}
-				if signIns++; signIns == 2 && tt.forget {
+				if signIns.Add(1) == 2 && tt.forget {
 					for _, d := range srv.Devices(name) {
 						_, err := srv.Client().ForgetDevice(context.Background(), &cip.ForgetDeviceInput{DeviceKey: aws.String(d.Key)})
 						assert.NoError(t, err)

@@ -75,12 +75,11 @@ func (c call) keys(path ...string) []string {
 
 // recorder is a proxy in front of a Cognito endpoint that records every
 // API call passed through it, so that a test can check what a peer sent.
-// before, when set, runs before each call is passed on, with the calls
-// recorded so far.
+// before, when set, runs before each call is passed on.
 type recorder struct {
 	URL    string
 	target string
-	before func(op string, req map[string]any, earlier []call)
+	before func(op string, req map[string]any)
 
 	mu    sync.Mutex
 	calls []call
@@ -88,7 +87,7 @@ type recorder struct {
 
 // newRecorder starts a recorder in front of target, closed when the test
 // ends.
-func newRecorder(t testing.TB, target string, before func(op string, req map[string]any, earlier []call)) *recorder {
+func newRecorder(t testing.TB, target string, before func(op string, req map[string]any)) *recorder {
 	t.Helper()
 	r := &recorder{target: target, before: before}
 	srv := httptest.NewServer(http.HandlerFunc(r.serve))
@@ -106,7 +105,7 @@ func (r *recorder) serve(w http.ResponseWriter, req *http.Request) {
 	c := call{Operation: strings.TrimPrefix(req.Header.Get("X-Amz-Target"), "AWSCognitoIdentityProviderService."), Raw: string(body)}
 	json.Unmarshal(body, &c.Request) // nil for a body that is not an object
 	if r.before != nil {
-		r.before(c.Operation, c.Request, r.recorded())
+		r.before(c.Operation, c.Request)
 	}
 	out, err := http.NewRequestWithContext(req.Context(), req.Method, r.target+req.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
