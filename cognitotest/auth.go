@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"io"
 	"math/big"
-	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -45,6 +44,9 @@ type srpSession struct {
 	// for USER_SRP_AUTH; the answer must then carry token as its Session.
 	custom *customFlow
 	token  string
+	// deviceKey is the DEVICE_KEY that InitiateAuth sent, "" for none;
+	// one in the answer takes its place.
+	deviceKey string
 }
 
 // authOutput is the response of InitiateAuth and RespondToAuthChallenge:
@@ -74,7 +76,7 @@ func (s *Server) initiateAuth(in *initiateAuthInput) (any, *apiError) {
 	case "USER_PASSWORD_AUTH":
 		return s.passwordAuth(in.AuthParameters)
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
-		return s.refresh(in.AuthParameters)
+		return s.refresh(in.AuthFlow, in.AuthParameters)
 	case "CUSTOM_AUTH":
 		return s.startCustom(in.AuthParameters, in.ClientMetadata)
 	case "":
@@ -100,6 +102,7 @@ func (s *Server) startSRP(params map[string]string) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
+	sess.deviceKey = params["DEVICE_KEY"]
 	return srpChallenge(c, sess, block), nil
 }
 
@@ -281,7 +284,28 @@ func (s *Server) answerPasswordVerifier(in *respondInput) (any, *apiError) {
 		sess.custom.history = append(sess.custom.history, ChallengeResult{ChallengeName: "PASSWORD_VERIFIER", ChallengeResult: true})
 		return s.continueCustom(sess.user, sess.custom, in.ClientMetadata, now)
 	}
-	return s.afterPassword(sess.user, now)
+	deviceKey := resp["DEVICE_KEY"]
+	if deviceKey == "" {
+		deviceKey = sess.deviceKey
+	}
+	d, e := s.signInDevice(sess.user, deviceKey)
+	if e != nil {
+		// The right proof with a device the pool does not know: the same
+		// answer without the device may follow, as the reference clients
+		// send it (amazon-cognito-identity-js, Amplify), so the session
+		// stays.
+		s.restoreSession(block, sess, now)
+		return nil, e
+	}
+	return s.afterPassword(sess.user, d, now)
+}
+
+// restoreSession puts back a session that takeSession removed, with the
+// expiry it had.
+func (s *Server) restoreSession(block []byte, sess *srpSession, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions.add(string(block), sess, now)
 }
 
 // claimValid reports whether signature is the PASSWORD_CLAIM_SIGNATURE
@@ -333,7 +357,11 @@ func (s *Server) passwordAuth(params map[string]string) (any, *apiError) {
 	if !s.passwordMatches(c, password) || c.user == nil {
 		return nil, errNotAuthorized(badCredentials)
 	}
-	return s.afterPassword(c.user, s.now())
+	d, e := s.signInDevice(c.user, params["DEVICE_KEY"])
+	if e != nil {
+		return nil, e
+	}
+	return s.afterPassword(c.user, d, s.now())
 }
 
 // passwordMatches reports whether password gives c's verifier. It
@@ -352,110 +380,6 @@ func (s *Server) checked(kind string) {
 	if s.cfg.checked != nil {
 		s.cfg.checked(kind)
 	}
-}
-
-// refresh answers REFRESH_TOKEN_AUTH: new access and ID tokens for the same
-// sign-in, and no new refresh token.
-func (s *Server) refresh(params map[string]string) (any, *apiError) {
-	token := params["REFRESH_TOKEN"]
-	if token == "" {
-		return nil, errInvalidParameter("Missing required parameter REFRESH_TOKEN")
-	}
-	if s.clientSecret != "" && params["SECRET_HASH"] == "" {
-		// Checked before the token, so that a caller without the secret
-		// learns nothing about it.
-		return nil, s.checkSecretHash("", "")
-	}
-	id, g, e := s.redeem(token)
-	if e != nil {
-		return nil, e
-	}
-	// The secret hash of a refresh is over the Cognito username, never
-	// over the alias the user may have typed at sign-in.
-	if e := s.checkSecretHash(g.username, params["SECRET_HASH"]); e != nil {
-		return nil, e
-	}
-	res, e := s.mint(id, g, s.now())
-	if e != nil {
-		return nil, e
-	}
-	return &authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
-}
-
-// redeem finds the live sign-in that a refresh token of this app client
-// belongs to.
-func (s *Server) redeem(token string) (identity, *refreshGrant, *apiError) {
-	s.mu.Lock()
-	g := s.grants[token]
-	var id identity
-	revoked := false
-	if g != nil {
-		u := s.users[nameKey(g.username)]
-		id = u.identity()
-		revoked = g.revoked || g.generation != u.generation
-	}
-	s.mu.Unlock()
-	if g == nil || g.clientID != s.clientID {
-		return identity{}, nil, errNotAuthorized("Invalid Refresh Token")
-	}
-	if revoked {
-		return identity{}, nil, errNotAuthorized("Refresh Token has been revoked")
-	}
-	return id, g, nil
-}
-
-type getTokensInput struct {
-	appClient
-	RefreshToken string
-	ClientSecret string
-}
-
-// getTokensFromRefreshToken answers GetTokensFromRefreshToken, the renewal
-// Amplify JS v6 uses: REFRESH_TOKEN_AUTH by another name, with the client
-// secret itself instead of a SECRET_HASH. Refresh-token rotation is off, so
-// no new refresh token comes back.
-func (s *Server) getTokensFromRefreshToken(in *getTokensInput) (any, *apiError) {
-	if in.RefreshToken == "" {
-		return nil, errInvalidParameter("Missing required parameter RefreshToken")
-	}
-	if !s.clientSecretOK(in.ClientSecret) {
-		return nil, errNotAuthorized("Unable to verify client secret for client " + s.clientID)
-	}
-	id, g, e := s.redeem(in.RefreshToken)
-	if e != nil {
-		return nil, e
-	}
-	res, e := s.mint(id, g, s.now())
-	if e != nil {
-		return nil, e
-	}
-	return struct{ AuthenticationResult *authResult }{res}, nil
-}
-
-type revokeTokenInput struct {
-	appClient
-	Token        string
-	ClientSecret string
-}
-
-// revokeToken answers RevokeToken: the refresh token stops working. As in
-// RFC 7009, a token the server does not know is not an error.
-func (s *Server) revokeToken(in *revokeTokenInput) (any, *apiError) {
-	if in.Token == "" {
-		return nil, errInvalidParameter("Missing required parameter Token")
-	}
-	if !s.clientSecretOK(in.ClientSecret) {
-		return nil, &apiError{status: http.StatusBadRequest, typ: "UnauthorizedException", msg: "Client secret is missing or wrong for client " + s.clientID}
-	}
-	if strings.Count(in.Token, ".") == 2 {
-		return nil, &apiError{status: http.StatusBadRequest, typ: "UnsupportedTokenTypeException", msg: "Only refresh tokens can be revoked"}
-	}
-	s.mu.Lock()
-	if g := s.grants[in.Token]; g != nil && g.clientID == in.ClientID {
-		g.revoked = true
-	}
-	s.mu.Unlock()
-	return struct{}{}, nil
 }
 
 // clientSecretOK reports whether got is the app client's secret (compared

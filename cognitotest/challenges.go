@@ -21,6 +21,8 @@ const (
 	challengeSelectMFA   = "SELECT_MFA_TYPE"
 	challengeMFASetup    = "MFA_SETUP"
 	challengeCustom      = "CUSTOM_CHALLENGE"
+	challengeDeviceSRP   = "DEVICE_SRP_AUTH"
+	challengeDeviceProof = "DEVICE_PASSWORD_VERIFIER"
 	factorSMS            = "SMS_MFA"
 	factorTOTP           = "SOFTWARE_TOKEN_MFA"
 	factorEmail          = "EMAIL_OTP"
@@ -41,6 +43,8 @@ var answerKeys = map[string][]string{
 	challengeCustom:      {"ANSWER"},
 	challengeNewPassword: {"NEW_PASSWORD"},
 	challengeMFASetup:    {},
+	challengeDeviceSRP:   {"DEVICE_KEY", "SRP_A"},
+	challengeDeviceProof: {"DEVICE_KEY", "PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP"},
 }
 
 // challengeSession is a challenge after PASSWORD_VERIFIER waiting for its
@@ -67,6 +71,8 @@ type challengeSession struct {
 	custom   *customFlow
 	private  map[string]string
 	metadata string
+	// DEVICE_PASSWORD_VERIFIER: the SRP exchange DEVICE_SRP_AUTH started.
+	exchange *deviceExchange
 }
 
 // progress is what a sign-in has done after the password that is not
@@ -74,12 +80,17 @@ type challengeSession struct {
 // user's requirement.)
 type progress struct {
 	mfaDone bool // an MFA code accepted, or MFA set up
+	// device is the confirmed device the sign-in names with DEVICE_KEY,
+	// nil for none; deviceDone is set once its DEVICE_PASSWORD_VERIFIER
+	// answer has been accepted.
+	device     *device
+	deviceDone bool
 }
 
-// afterPassword goes on with a sign-in whose password has been verified:
-// the unanswerable challenge of RequireChallenge, if set, else the next
-// step (nextStep).
-func (s *Server) afterPassword(u *user, now time.Time) (any, *apiError) {
+// afterPassword goes on with a sign-in whose password has been verified,
+// from the device d (nil for none; see signInDevice): the unanswerable
+// challenge of RequireChallenge, if set, else the next step (nextStep).
+func (s *Server) afterPassword(u *user, d *device, now time.Time) (any, *apiError) {
 	s.mu.Lock()
 	challenge := u.challenge
 	id := u.identity()
@@ -88,23 +99,29 @@ func (s *Server) afterPassword(u *user, now time.Time) (any, *apiError) {
 		sess := &challengeSession{user: u, challenge: challenge, unanswerable: true}
 		return s.newChallenge(sess, requiredChallengeParameters(challenge, id), now), nil
 	}
-	return s.nextStep(u, progress{}, now)
+	return s.nextStep(u, progress{device: d}, now)
 }
 
 // nextStep answers a sign-in with its next challenge, in Cognito's order:
-// NEW_PASSWORD_REQUIRED, while required; then, unless
-// p.mfaDone, the preferred MFA factor, or the only one, or SELECT_MFA_TYPE
-// among several, or MFA_SETUP when MFA is required and the user has no
-// factor. With nothing left, it issues tokens.
+// NEW_PASSWORD_REQUIRED, while required; then, unless p.mfaDone, MFA: the
+// preferred MFA factor, or the only one, or SELECT_MFA_TYPE among several,
+// or MFA_SETUP when MFA is required and the user has no factor. A sign-in
+// from a device meets DEVICE_SRP_AUTH in place of MFA when the device
+// suppresses MFA (see skipsMFA), else once MFA is done. With nothing
+// left, it issues tokens.
 func (s *Server) nextStep(u *user, p progress, now time.Time) (any, *apiError) {
 	s.mu.Lock()
 	newPassword := u.newPassword
 	factors := u.factors()
 	preferred := u.preferred
+	skipMFA := p.device != nil && s.skipsMFA(p.device)
 	s.mu.Unlock()
+	mfaDue := !p.mfaDone && (len(factors) > 0 || s.cfg.mfaRequired)
 	switch {
 	case newPassword:
 		return s.newPasswordChallenge(u, p, now), nil
+	case p.device != nil && !p.deviceDone && (skipMFA || !mfaDue):
+		return s.deviceChallenge(u, p, now), nil
 	case p.mfaDone:
 	case len(factors) == 0 && s.cfg.mfaRequired:
 		sess := &challengeSession{user: u, challenge: challengeMFASetup, progress: p}
@@ -117,30 +134,44 @@ func (s *Server) nextStep(u *user, p progress, now time.Time) (any, *apiError) {
 		sess := &challengeSession{user: u, challenge: challengeSelectMFA, progress: p, offered: factors}
 		return s.newChallenge(sess, map[string]string{"MFAS_CAN_CHOOSE": mustJSON(factors)}, now), nil
 	}
-	return s.issueTokens(u, now)
+	return s.issueTokens(u, p.device, now)
 }
 
-// issueTokens finishes a sign-in: tokens and a new refresh token.
-func (s *Server) issueTokens(u *user, now time.Time) (any, *apiError) {
+// issueTokens finishes a sign-in: tokens and a new refresh token. The
+// sign-in is bound to the device d it was made from; without one, on a
+// pool with device tracking, it is bound to a new device, which the
+// result hands out in NewDeviceMetadata for the client to confirm.
+func (s *Server) issueTokens(u *user, d *device, now time.Time) (any, *apiError) {
 	s.mu.Lock()
 	id := u.identity()
-	generation := u.generation
-	s.mu.Unlock()
 	g := &refreshGrant{
 		username:   u.username,
 		clientID:   s.clientID,
 		authTime:   now,
 		originJTI:  newUUID(),
 		eventID:    newUUID(),
-		generation: generation,
+		generation: u.generation,
+		signOuts:   u.signOuts,
 	}
+	var meta *newDeviceMetadata
+	switch {
+	case d != nil:
+		g.deviceKey = d.key
+	case s.cfg.devices != nil:
+		nd := s.devices.add(u, now)
+		g.deviceKey = nd.key
+		meta = &newDeviceMetadata{DeviceKey: nd.key, DeviceGroupKey: nd.groupKey}
+	}
+	s.mu.Unlock()
 	res, e := s.mint(id, g, now)
 	if e != nil {
 		return nil, e
 	}
 	res.RefreshToken = newRefreshToken()
+	res.NewDeviceMetadata = meta
 	s.mu.Lock()
-	s.grants[res.RefreshToken] = g
+	s.refreshTokens[res.RefreshToken] = &refreshToken{grant: g}
+	s.origins[g.originJTI] = g
 	s.mu.Unlock()
 	return &authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
 }
@@ -263,6 +294,10 @@ func (s *Server) answerChallenge(in *respondInput) (any, *apiError) {
 		}
 		p.mfaDone = true
 		return s.nextStep(u, p, now)
+	case challengeDeviceSRP:
+		return s.answerDeviceSRP(sess, resp, now)
+	case challengeDeviceProof:
+		return s.answerDeviceProof(sess, resp, now)
 	default: // challengeCustom
 		return s.answerCustom(sess, resp["ANSWER"], in.ClientMetadata, now)
 	}

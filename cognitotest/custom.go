@@ -202,7 +202,7 @@ func (s *Server) continueCustom(u *user, flow *customFlow, meta map[string]strin
 	case d.FailAuthentication:
 		return nil, errNotAuthorized(badCredentials)
 	case d.IssueTokens:
-		return s.issueTokens(u, now)
+		return s.issueTokens(u, nil, now)
 	case d.ChallengeName == challengeCustom:
 		c, err := s.createChallenge(u, CreateRequest{Username: u.username, UserAttributes: s.attributes(u), ChallengeName: challengeCustom, Session: slices.Clone(flow.history), ClientMetadata: maps.Clone(meta)})
 		if err != nil {

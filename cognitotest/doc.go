@@ -43,14 +43,25 @@
 //     [WithCustomAuth]) and REFRESH_TOKEN_AUTH (or REFRESH_TOKEN). A
 //     refresh returns no new refresh token, as Cognito.
 //   - RespondToAuthChallenge for PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED,
-//     SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE, MFA_SETUP and
-//     CUSTOM_CHALLENGE.
+//     SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE, MFA_SETUP,
+//     CUSTOM_CHALLENGE, DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER.
 //   - AssociateSoftwareToken and VerifySoftwareToken, with the Session of
 //     MFA_SETUP or a signed-in user's access token.
 //   - GetTokensFromRefreshToken, the renewal Amplify JS v6 uses (with the
-//     client secret itself, when there is one; no rotation, so no new
-//     refresh token).
-//   - RevokeToken for refresh tokens.
+//     client secret itself, when there is one, and the device's key as
+//     DeviceKey). Without rotation no new refresh token comes back; with
+//     [WithRefreshTokenRotation] one does.
+//   - RevokeToken for refresh tokens: the sign-in ends, its access tokens
+//     with it. GlobalSignOut with an access token ends every sign-in of
+//     its user.
+//   - With [WithDeviceTracking]: ConfirmDevice, UpdateDeviceStatus,
+//     ForgetDevice and ListDevices (see Remembered devices below).
+//
+// Operations that take an access token (AssociateSoftwareToken,
+// VerifySoftwareToken, the device operations, GlobalSignOut) check it as
+// Cognito does: this pool's signature, issuer and app client, token_use
+// "access", not expired ("Access Token has expired"), and not revoked by
+// RevokeToken or GlobalSignOut ("Access Token has been revoked").
 //
 // Failed sign-ins, unknown users included, answer NotAuthorizedException
 // "Incorrect username or password.", as a pool that prevents user-existence
@@ -95,6 +106,57 @@
 // RSA key is generated per process and shared by all servers, each with
 // its own key ID.
 //
+// # Remembered devices
+//
+// With [WithDeviceTracking] every sign-in that names no device (of any
+// flow) ends with NewDeviceMetadata: a new device, DeviceKey
+// "<region>_<uuid>" and DeviceGroupKey "-<random>". The client confirms it
+// with ConfirmDevice {AccessToken, DeviceKey, DeviceName,
+// DeviceSecretVerifierConfig {PasswordVerifier, Salt}}: the device must
+// have been handed to a sign-in of the access token's user
+// (InvalidParameterException "Invalid device key given." otherwise), and
+// the verifier and salt must be base64 of their padHex bytes, so that they
+// read as positive numbers (InvalidParameterException otherwise). ConfirmDevice remembers
+// the device, or, with DeviceOnlyRememberedOnUserPrompt, answers
+// UserConfirmationNecessary true and leaves that to UpdateDeviceStatus
+// "remembered". Devices never confirmed are dropped, oldest first, beyond
+// 10 000. [Server.Devices] lists a user's confirmed devices.
+//
+// A sign-in by USER_SRP_AUTH (DEVICE_KEY in InitiateAuth's parameters or
+// in the PASSWORD_VERIFIER answer) or USER_PASSWORD_AUTH (in InitiateAuth)
+// names a device. Once the password is verified, a key that is not one of
+// the user's confirmed devices fails with ResourceNotFoundException
+// "Device does not exist." (in USER_SRP_AUTH at the PASSWORD_VERIFIER
+// answer, which can then be sent again without the key, as the reference
+// clients do). Otherwise the sign-in proves the device: DEVICE_SRP_AUTH
+// (parameters USERNAME and USER_ID_FOR_SRP), answered with USERNAME,
+// DEVICE_KEY and SRP_A; then DEVICE_PASSWORD_VERIFIER (SALT in hex,
+// SRP_B, SECRET_BLOCK, USERNAME, DEVICE_KEY), answered as
+// PASSWORD_VERIFIER is but with the device's group key for the pool name
+// and its key for the user, checked with a real SRP exchange against the
+// verifier ConfirmDevice stored; a wrong proof is NotAuthorizedException
+// "Incorrect username or password.". With
+// ChallengeRequiredOnNewDevice, a remembered device proves itself in place
+// of MFA; every other sign-in meets MFA first, as in Cognito, where that
+// setting is what lets remembered devices suppress MFA. A sign-in from a
+// device gets no new device. CUSTOM_AUTH ignores DEVICE_KEY. Without
+// device tracking, DEVICE_KEY is ignored.
+//
+// Refresh tokens are bound to the device of their sign-in: until the
+// device is confirmed they cannot be used at all, afterwards only with its
+// key (REFRESH_TOKEN_AUTH's DEVICE_KEY, GetTokensFromRefreshToken's
+// DeviceKey), and not after ForgetDevice; each of these fails with
+// NotAuthorizedException "Invalid Refresh Token", as Cognito's does.
+//
+// # Refresh-token rotation
+//
+// With [WithRefreshTokenRotation], GetTokensFromRefreshToken returns a new
+// refresh token for the same sign-in; the one given works on for the
+// grace period and then fails with RefreshTokenReuseException, and
+// REFRESH_TOKEN_AUTH is refused with InvalidParameterException "<flow>
+// flow not enabled for this client", as on an app client with rotation.
+// Refresh tokens do not expire in cognitotest, rotated or not.
+//
 // # Test knobs
 //
 // [Server.Calls] counts requests per operation. [Server.FailNext] injects
@@ -103,7 +165,11 @@
 // at a challenge that cannot be answered (unlike those above, which can),
 // and [Server.RevokeRefreshTokens] revokes a user's refresh tokens.
 // [WithClock], [WithTokenLifetime], [WithSessionLifetime] and
-// [WithoutExpiresIn] shape expiry. For challenges: [Server.SetTOTP],
+// [WithoutExpiresIn] shape expiry; [WithClock] also decides when a rotated
+// refresh token's grace period ends and the dates of devices.
+// [WithDeviceTracking] and [WithRefreshTokenRotation] set the pool's
+// device tracking and the app client's rotation, and [Server.Devices]
+// reads the devices that sign-ins confirmed. For challenges: [Server.SetTOTP],
 // [Server.SetSMSMFA], [Server.SetEmailMFA], [Server.SetPreferredMFA],
 // [Server.RequireNewPassword], [WithMFARequired] and [WithCustomAuth] set
 // them up; [Server.LastCode], [Server.TOTPSecret] and

@@ -249,7 +249,7 @@ func (s *Server) associateSoftwareToken(in *softwareTokenInput) (any, *apiError)
 	now := s.now()
 	secret := newTOTPSecret()
 	if in.AccessToken != "" {
-		u, e := s.verifyAccessToken(in.AccessToken, now)
+		u, _, e := s.verifyAccessToken(in.AccessToken, now)
 		if e != nil {
 			return nil, e
 		}
@@ -280,7 +280,7 @@ func (s *Server) verifySoftwareToken(in *softwareTokenInput) (any, *apiError) {
 	mismatch := &apiError{status: http.StatusBadRequest, typ: "EnableSoftwareTokenMFAException", msg: "Code mismatch and fail enable Software Token MFA"}
 	now := s.now()
 	if in.AccessToken != "" {
-		u, e := s.verifyAccessToken(in.AccessToken, now)
+		u, _, e := s.verifyAccessToken(in.AccessToken, now)
 		if e != nil {
 			return nil, e
 		}

@@ -59,6 +59,12 @@ type config struct {
 	mfaRequired bool
 	// custom is set by WithCustomAuth; nil means CUSTOM_AUTH is refused.
 	custom *CustomAuth
+	// devices is set by WithDeviceTracking; nil means device tracking is
+	// off.
+	devices *DeviceConfig
+	// rotation and grace are set by WithRefreshTokenRotation.
+	rotation bool
+	grace    time.Duration
 }
 
 // Option configures a [Server] made by [NewServer].
@@ -155,15 +161,17 @@ type Server struct {
 	closed    chan struct{}
 	closeOnce sync.Once
 
-	mu         sync.Mutex
-	users      map[string]*user                // by Cognito username
-	aliases    map[string]string               // sign-in alias → Cognito username
-	sessions   sessionStore[*srpSession]       // pending PASSWORD_VERIFIER sessions
-	challenges sessionStore[*challengeSession] // pending later challenges, by Session
-	grants     map[string]*refreshGrant        // by refresh token
-	calls      map[string]int
-	faults     map[string]fault
-	delays     map[string]time.Duration
+	mu            sync.Mutex
+	users         map[string]*user                // by Cognito username
+	aliases       map[string]string               // sign-in alias → Cognito username
+	sessions      sessionStore[*srpSession]       // pending PASSWORD_VERIFIER sessions
+	challenges    sessionStore[*challengeSession] // pending later challenges, by Session
+	refreshTokens map[string]*refreshToken        // by the token itself
+	origins       map[string]*refreshGrant        // sign-ins by origin_jti
+	devices       deviceStore
+	calls         map[string]int
+	faults        map[string]fault
+	delays        map[string]time.Duration
 }
 
 // user is one confirmed user of the pool. Only the SRP verifier is kept,
@@ -199,9 +207,13 @@ type user struct {
 	// again for it.
 	totpUsed       int64
 	totpUsedSecret string
-	// generation counts RevokeRefreshTokens calls: a refresh token is valid
-	// only while the generation it was issued in is current.
+	// generation counts RevokeRefreshTokens and GlobalSignOut calls: a
+	// refresh token is valid only while the generation it was issued in is
+	// current.
 	generation int
+	// signOuts counts GlobalSignOut calls: an access token is valid only
+	// while the count it was issued at is current.
+	signOuts int
 }
 
 // identity returns what the tokens say about u. It must be called with
@@ -221,22 +233,24 @@ func NewServer(opts ...Option) *Server {
 		o(&cfg)
 	}
 	s := &Server{
-		userPoolID:   region + "_" + randomString(9, alnum),
-		clientID:     randomString(26, lowerAlnum),
-		clientSecret: cfg.secret,
-		cfg:          cfg,
-		key:          signingKey(),
-		kid:          base64.RawURLEncoding.EncodeToString(randomBytes(24)),
-		fakeKey:      randomBytes(32),
-		closed:       make(chan struct{}),
-		users:        make(map[string]*user),
-		aliases:      make(map[string]string),
-		sessions:     newSessionStore[*srpSession](cfg.maxSessions),
-		challenges:   newSessionStore[*challengeSession](cfg.maxSessions),
-		grants:       make(map[string]*refreshGrant),
-		calls:        make(map[string]int),
-		faults:       make(map[string]fault),
-		delays:       make(map[string]time.Duration),
+		userPoolID:    region + "_" + randomString(9, alnum),
+		clientID:      randomString(26, lowerAlnum),
+		clientSecret:  cfg.secret,
+		cfg:           cfg,
+		key:           signingKey(),
+		kid:           base64.RawURLEncoding.EncodeToString(randomBytes(24)),
+		fakeKey:       randomBytes(32),
+		closed:        make(chan struct{}),
+		users:         make(map[string]*user),
+		aliases:       make(map[string]string),
+		sessions:      newSessionStore[*srpSession](cfg.maxSessions),
+		challenges:    newSessionStore[*challengeSession](cfg.maxSessions),
+		refreshTokens: make(map[string]*refreshToken),
+		origins:       make(map[string]*refreshGrant),
+		devices:       newDeviceStore(cfg.maxSessions),
+		calls:         make(map[string]int),
+		faults:        make(map[string]fault),
+		delays:        make(map[string]time.Duration),
 	}
 	s.poolName = s.userPoolID[strings.IndexByte(s.userPoolID, '_')+1:]
 	// Every field the handler reads is set before the server starts
@@ -454,9 +468,14 @@ var operations = map[string]opFunc{
 	"RespondToAuthChallenge":    clientOp((*Server).respondToAuthChallenge),
 	"RevokeToken":               clientOp((*Server).revokeToken),
 	"GetTokensFromRefreshToken": clientOp((*Server).getTokensFromRefreshToken),
-	// These two name no app client: they take a Session or an access token.
+	// These name no app client: they take a Session or an access token.
 	"AssociateSoftwareToken": plainOp((*Server).associateSoftwareToken),
 	"VerifySoftwareToken":    plainOp((*Server).verifySoftwareToken),
+	"ConfirmDevice":          plainOp((*Server).confirmDevice),
+	"UpdateDeviceStatus":     plainOp((*Server).updateDeviceStatus),
+	"ForgetDevice":           plainOp((*Server).forgetDevice),
+	"ListDevices":            plainOp((*Server).listDevices),
+	"GlobalSignOut":          plainOp((*Server).globalSignOut),
 }
 
 // appClient is the ClientId field that the input of every operation

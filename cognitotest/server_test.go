@@ -223,14 +223,23 @@ func TestWireFormat(t *testing.T) {
 }
 
 // Every operation starts the same way: the body must decode, and name
-// this pool's app client, before anything else is looked at. The two that
-// take a Session or an access token name no client, as on AWS.
+// this pool's app client, before anything else is looked at. Those that
+// take a Session or an access token name no client, as on AWS: a foreign
+// ClientId is ignored, and what they miss first is said.
 func TestOperationPrologue(t *testing.T) {
 	s := newTestServer(t)
-	withoutClient := map[string]bool{"AssociateSoftwareToken": true, "VerifySoftwareToken": true}
+	withoutClient := map[string]string{
+		"AssociateSoftwareToken": "Missing required parameter AccessToken or Session",
+		"VerifySoftwareToken":    "Missing required parameter AccessToken or Session",
+		"ConfirmDevice":          "Missing required parameter AccessToken",
+		"UpdateDeviceStatus":     "Missing required parameter AccessToken",
+		"ForgetDevice":           "Missing required parameter DeviceKey",
+		"ListDevices":            "Missing required parameter AccessToken",
+		"GlobalSignOut":          "Missing required parameter AccessToken",
+	}
 	for op := range operations {
 		target := targetPrefix + op
-		if withoutClient[op] {
+		if missing, ok := withoutClient[op]; ok {
 			t.Run(op, func(t *testing.T) {
 				status, h, _ := post(t, s, target, `{"Session":`)
 				assert.Equal(t, http.StatusBadRequest, status)
@@ -238,7 +247,7 @@ func TestOperationPrologue(t *testing.T) {
 				status, h, doc := post(t, s, target, `{"ClientId":"nope"}`)
 				assert.Equal(t, http.StatusBadRequest, status)
 				assert.Equal(t, "InvalidParameterException", h.Get("x-amzn-ErrorType"))
-				assert.Equal(t, "Missing required parameter AccessToken or Session", doc["message"])
+				assert.Equal(t, missing, doc["message"])
 			})
 			continue
 		}
@@ -449,6 +458,9 @@ func TestMisusePanics(t *testing.T) {
 		{"negative lifetime", "cognitotest: token lifetime -1s is not positive", func() { WithTokenLifetime(-time.Second) }},
 		{"empty secret", "cognitotest: empty client secret", func() { WithClientSecret("") }},
 		{"nil clock", "cognitotest: nil clock", func() { WithClock(nil) }},
+		{"negative grace", "cognitotest: refresh-token grace period -1s is not between 0 and 1m0s", func() { WithRefreshTokenRotation(-time.Second) }},
+		{"grace too long", "cognitotest: refresh-token grace period 1m0.001s is not between 0 and 1m0s", func() { WithRefreshTokenRotation(time.Minute + time.Millisecond) }},
+		{"devices of unknown user", `cognitotest: Devices: unknown user "nobody"`, func() { s.Devices("nobody") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,7 +41,9 @@ type identity struct {
 	email    string
 }
 
-// refreshGrant is what a refresh token stands for: one sign-in.
+// refreshGrant is what a refresh token stands for: one sign-in. With
+// refresh-token rotation, several refresh tokens in turn stand for it.
+// Its mutable fields are read and written with the Server's mu held.
 type refreshGrant struct {
 	username   string
 	clientID   string
@@ -49,16 +51,38 @@ type refreshGrant struct {
 	originJTI  string
 	eventID    string
 	generation int  // the user's generation when it was issued
-	revoked    bool // by RevokeToken
+	signOuts   int  // the user's signOuts when it was issued
+	revoked    bool // by RevokeToken, with any of its refresh tokens
+	// deviceKey is the device the sign-in is bound to, "" for none: the
+	// remembered device it signed in with, or the new one it was handed
+	// in NewDeviceMetadata. A renewal must name it, once it is confirmed.
+	deviceKey string
+}
+
+// refreshToken is one refresh token: the sign-in it stands for and, once
+// rotation has replaced it, the end of its grace period. Its fields are
+// read and written with the Server's mu held.
+type refreshToken struct {
+	grant    *refreshGrant
+	rotated  bool
+	graceEnd time.Time
 }
 
 // authResult is the AuthenticationResult of the wire protocol.
 type authResult struct {
-	AccessToken  string
-	IDToken      string `json:"IdToken"`
-	RefreshToken string `json:",omitempty"`
-	ExpiresIn    *int64 `json:",omitempty"`
-	TokenType    string
+	AccessToken       string
+	IDToken           string `json:"IdToken"`
+	RefreshToken      string `json:",omitempty"`
+	ExpiresIn         *int64 `json:",omitempty"`
+	TokenType         string
+	NewDeviceMetadata *newDeviceMetadata `json:",omitempty"`
+}
+
+// newDeviceMetadata is the NewDeviceMetadata of a sign-in on a pool with
+// device tracking: the device the client is to confirm.
+type newDeviceMetadata struct {
+	DeviceKey      string
+	DeviceGroupKey string
 }
 
 type accessClaims struct {
@@ -228,44 +252,49 @@ func (s *Server) serveDiscovery(w http.ResponseWriter) {
 
 // verifyAccessToken checks an access token the server issued, as the
 // operations authorised by one (AssociateSoftwareToken,
-// VerifySoftwareToken) do: the signature under this server's key, the
-// issuer, the app client, the token use and the expiry. It returns the
-// token's user.
-func (s *Server) verifyAccessToken(token string, now time.Time) (*user, *apiError) {
+// VerifySoftwareToken, the device operations, GlobalSignOut) do: the
+// signature under this server's key, the issuer, the app client, the token
+// use and the expiry, and that neither RevokeToken nor GlobalSignOut has
+// revoked it since. It returns the token's user and sign-in.
+func (s *Server) verifyAccessToken(token string, now time.Time) (*user, *refreshGrant, *apiError) {
 	invalid := errNotAuthorized("Invalid Access Token")
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	var header struct {
 		Kid string `json:"kid"`
 		Alg string `json:"alg"`
 	}
 	if !decodeSegment(parts[0], &header) || header.Alg != "RS256" || header.Kid != s.kid {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
 	if rsa.VerifyPKCS1v15(&s.key.PublicKey, crypto.SHA256, digest[:], sig) != nil {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	var c accessClaims
 	if !decodeSegment(parts[1], &c) || c.TokenUse != "access" || c.Iss != s.issuer || c.ClientID != s.clientID {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	if now.Unix() >= c.Exp {
-		return nil, errNotAuthorized("Access Token has expired")
+		return nil, nil, errNotAuthorized("Access Token has expired")
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	u := s.users[nameKey(c.Username)]
-	s.mu.Unlock()
-	if u == nil || u.sub != c.Sub {
-		return nil, invalid
+	g := s.origins[c.OriginJTI]
+	if u == nil || u.sub != c.Sub || g == nil || g.username != u.username {
+		return nil, nil, invalid
 	}
-	return u, nil
+	if g.revoked || g.signOuts != u.signOuts {
+		return nil, nil, errNotAuthorized("Access Token has been revoked")
+	}
+	return u, g, nil
 }
 
 // decodeSegment decodes a base64url JSON segment of a JWT into v.

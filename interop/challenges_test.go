@@ -31,6 +31,11 @@ type challengeUser struct {
 	Attributes  map[string]string `json:"attributes,omitempty"`
 	SelectMFA   string            `json:"selectMFA,omitempty"`
 	DeviceName  string            `json:"deviceName,omitempty"`
+	// SignIns is how many times in a row the user signs in, sharing one
+	// storage (1 when 0); RememberDevice answers yes when the pool asks
+	// whether to remember the device.
+	SignIns        int  `json:"signIns,omitempty"`
+	RememberDevice bool `json:"rememberDevice,omitempty"`
 }
 
 type challengeJob struct {
@@ -50,10 +55,12 @@ type challengeStep struct {
 
 type challengeResult struct {
 	peerResult
-	Steps               []challengeStep `json:"steps"`
-	SecretCodeLength    int             `json:"secretCodeLength"`
-	Refreshed           bool            `json:"refreshed"`
-	RefreshChangedToken bool            `json:"refreshChangedToken"`
+	Steps                     []challengeStep `json:"steps"`
+	SecretCodeLength          int             `json:"secretCodeLength"`
+	UserConfirmationNecessary bool            `json:"userConfirmationNecessary"`
+	DeviceKey                 string          `json:"deviceKey"`
+	Refreshed                 bool            `json:"refreshed"`
+	RefreshChangedToken       bool            `json:"refreshChangedToken"`
 }
 
 type challengeReport struct {

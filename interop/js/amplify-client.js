@@ -1,15 +1,22 @@
 #!/usr/bin/env node
 // amplify-client.js drives AWS Amplify JS v6 (aws-amplify) against any
-// Cognito-compatible endpoint, for the Go interop tests: SRP sign-in, a
-// forced token renewal and a sign-out for each user of a job.
+// Cognito-compatible endpoint, for the Go interop tests: SRP sign-in,
+// forced token renewals and a sign-out for each user of a job.
 //
 // Input: one JSON job on stdin:
 //   {"endpoint":"http://127.0.0.1:PORT","userPoolId":"us-east-1_Xyz",
 //    "clientId":"...","users":[{"username":"...","password":"...",
-//    "expect":"success"|"failure"}],"refresh":true,"timeoutMs":30000}
+//    "expect":"success"|"failure","refreshes":1}],"refresh":true,
+//    "timeoutMs":30000}
+// refreshes (1-10, default 1) is how many forced renewals follow a user's
+// sign-in when the job has refresh.
 // Output: one line of JSON on stdout:
 //   {"results":[{"username","ok","error","message","accessUsername",
-//    "idUsername","email","refreshed","signedOut",...}],"meanSignInMs":n}
+//    "idUsername","email","refreshed","refreshTokenChanges","signedOut",
+//    ...}],"meanSignInMs":n}
+// refreshed: every renewal gave a new access token for the user;
+// refreshTokenChanges: after how many of them the refresh token Amplify
+// keeps was a different one (renewals under refresh-token rotation).
 //
 // Exit status: 0 whenever the job ran (the caller judges the results),
 // 2 for a job that cannot be run (bad JSON, missing fields), 1 for an
@@ -24,7 +31,7 @@
 const { Console } = require('node:console');
 const { performance } = require('node:perf_hooks');
 const {
-	load, codedError, withDeadline, describe, claim, newResult, fail, judge, runMain,
+	JobError, load, codedError, withDeadline, describe, claim, newResult, fail, judge, runMain,
 } = require('./driver');
 
 // Amplify logs through console.log/info/warn/error; under Node console.log
@@ -39,6 +46,18 @@ const { Amplify } = load('aws-amplify');
 const { signIn, signOut, fetchAuthSession } = load('aws-amplify/auth');
 const { cognitoUserPoolsTokenProvider } = load('aws-amplify/auth/cognito');
 const { ConsoleLogger, Hub } = load('aws-amplify/utils');
+
+// MAX_REFRESHES bounds a job user's refreshes.
+const MAX_REFRESHES = 10;
+
+// userFields checks this driver's field of a job user, refreshes.
+function userFields(u, i) {
+	const refreshes = u.refreshes === undefined ? 1 : u.refreshes;
+	if (!Number.isInteger(refreshes) || refreshes < 1 || refreshes > MAX_REFRESHES) {
+		throw new JobError(`job.users[${i}].refreshes must be an integer in [1, ${MAX_REFRESHES}]`);
+	}
+	return { refreshes };
+}
 
 // The only warning Amplify gives here is the expected one about a custom
 // userPoolEndpoint, on every run: keep errors, drop that noise.
@@ -69,6 +88,13 @@ class MapStorage {
 	}
 	async clear() {
 		this.items.clear();
+	}
+	// refreshToken returns the refresh token held, "" for none.
+	refreshToken() {
+		for (const [k, v] of this.items) {
+			if (k.endsWith('.refreshToken') && typeof v === 'string') return v;
+		}
+		return '';
 	}
 	// secretValues returns the secrets currently held, for redaction.
 	secretValues() {
@@ -122,6 +148,7 @@ async function runUser(job, u) {
 	const result = newResult(u, false, {
 		email: '',
 		refreshed: false,
+		refreshTokenChanges: 0,
 		signedOut: false,
 		signInMs: 0,
 	});
@@ -159,9 +186,11 @@ async function runUser(job, u) {
 		result.idUsername = claim(idPayload, 'cognito:username');
 		result.email = claim(idPayload, 'email');
 
-		if (job.refresh) {
-			phase = 'refresh: ';
+		let previous = access;
+		for (let k = 1; job.refresh && k <= u.refreshes; k++) {
+			phase = u.refreshes > 1 ? `refresh ${k}: ` : 'refresh: ';
 			lastRefreshFailure = null;
+			const before = storage.refreshToken();
 			const fresh = await step(job, 'refresh', () => fetchAuthSession({ forceRefresh: true }));
 			remember();
 			const freshAccess = fresh.tokens && fresh.tokens.accessToken;
@@ -174,10 +203,12 @@ async function runUser(job, u) {
 			if (claim(freshAccess.payload, 'username') !== result.accessUsername) {
 				throw codedError('UsernameMismatch', 'renewed access token names a different username');
 			}
-			if (freshAccess.toString() === access.toString()) {
+			if (freshAccess.toString() === previous.toString()) {
 				throw codedError('TokenUnchanged', 'forced renewal returned the same access token');
 			}
-			result.refreshed = true;
+			if (storage.refreshToken() !== before) result.refreshTokenChanges++;
+			previous = freshAccess;
+			result.refreshed = k === u.refreshes;
 		}
 
 		phase = 'signOut: ';
@@ -207,7 +238,7 @@ runMain({
 	tag: 'amplify-client',
 	// No repeat: one sign-in per user. No empty password: Amplify rejects
 	// one before sending anything.
-	jobOptions: { withRepeat: false, allowEmptyPassword: false },
+	jobOptions: { withRepeat: false, allowEmptyPassword: false, userFields },
 	// A call abandoned after its step timed out may fail later; it has been
 	// reported already, so such an error is only noted.
 	strays: { failPending: false },

@@ -16,25 +16,40 @@
 //   customChallenge      sendCustomChallengeAnswer(answer), answer asked of
 //                        the caller
 //
+// On a pool with device tracking the library confirms the device itself
+// (ConfirmDevice, when a result carries NewDeviceMetadata); when the pool
+// asks the user (UserConfirmationNecessary) and the job user has
+// rememberDevice, the script calls setDeviceStatusRemembered. A job user
+// with signIns n > 1 signs in n times in a row, each time with a new
+// CognitoUser sharing the first one's storage, so that later sign-ins use
+// the device remembered there (DEVICE_SRP_AUTH); the refresh follows the
+// last one.
+//
 // Protocol (interactive, see driver.js): the job is the first line of
 // stdin:
 //   {"endpoint":"http://127.0.0.1:PORT","userPoolId":"us-east-1_Xyz",
 //    "clientId":"...","refresh":true,"timeoutMs":30000,
 //    "users":[{"username":"...","password":"...","expect":"success",
 //      "flow":"USER_SRP_AUTH"|"CUSTOM_AUTH","newPassword":"...",
-//      "attributes":{"name":"..."},"selectMFA":"SMS_MFA","deviceName":"..."}]}
+//      "attributes":{"name":"..."},"selectMFA":"SMS_MFA","deviceName":"...",
+//      "signIns":1,"rememberDevice":false}]}
 // When a code is needed the script writes one line on stdout,
 //   {"ask":{"user":i,"username":"...","challenge":"SMS_MFA","parameters":{...}}}
 // and reads the answer from the next line of stdin, {"answer":"123456"}.
 // The last line on stdout is the result:
 //   {"results":[{"username","ok","error","message","accessUsername",
 //    "idUsername","steps":[{"event","challenge","parameters"}],
-//    "secretCodeLength","refreshed","refreshChangedToken",...}],
-//    "meanSignInMs":n}
+//    "secretCodeLength","userConfirmationNecessary","deviceKey",
+//    "refreshed","refreshChangedToken",...}],"meanSignInMs":n}
 // steps lists the callbacks the library called, in order, with the
 // challenge's name and parameters as it passed them (for
-// newPasswordRequired: userAttributes and requiredAttributes), ending with
-// onSuccess or onFailure.
+// newPasswordRequired: userAttributes and requiredAttributes), each
+// sign-in ending with onSuccess or onFailure; setDeviceStatusRemembered
+// marks that call, and signIn the start of each sign-in after the first.
+// userConfirmationNecessary is what the library passed to onSuccess (true,
+// or false when it passed nothing) at the first sign-in; deviceKey is the
+// device key in the storage after the last one ("" for none: it is not a
+// secret, the device's password is).
 //
 // Exit status as srp-client.js's. Nothing secret is printed: passwords,
 // codes, the authenticator secret (only its length is reported) and tokens
@@ -59,6 +74,9 @@ const { AuthenticationDetails, CognitoUser, CognitoUserPool } = load('amazon-cog
 // MAX_STEPS bounds the callbacks of one sign-in, so that a server that
 // keeps asking cannot loop the script forever.
 const MAX_STEPS = 20;
+
+// MAX_SIGN_INS bounds a job user's signIns.
+const MAX_SIGN_INS = 5;
 
 // MapStorage is a fresh store per sign-in (see srp-client.js).
 class MapStorage {
@@ -100,12 +118,21 @@ function userFields(u, i) {
 		|| Object.values(attributes).some(v => typeof v !== 'string')) {
 		throw new JobError(`job.users[${i}].attributes must be an object of strings`);
 	}
+	const signIns = u.signIns === undefined ? 1 : u.signIns;
+	if (!Number.isInteger(signIns) || signIns < 1 || signIns > MAX_SIGN_INS) {
+		throw new JobError(`job.users[${i}].signIns must be an integer in [1, ${MAX_SIGN_INS}]`);
+	}
+	if (u.rememberDevice !== undefined && typeof u.rememberDevice !== 'boolean') {
+		throw new JobError(`job.users[${i}].rememberDevice must be a boolean`);
+	}
 	return {
 		flow,
 		attributes,
 		newPassword: optionalString(u, i, 'newPassword'),
 		selectMFA: optionalString(u, i, 'selectMFA'),
 		deviceName: optionalString(u, i, 'deviceName'),
+		signIns,
+		rememberDevice: u.rememberDevice === true,
 	};
 }
 
@@ -139,10 +166,10 @@ function totp(secret, ms) {
 	return String(bin % 1000000).padStart(6, '0');
 }
 
-// signIn runs one sign-in of job user u (the i-th) through its challenges.
-// secrets collects what must never be printed.
-function signIn(job, u, i, ask, result, secrets) {
-	const storage = new MapStorage();
+// signIn runs one sign-in of job user u (the i-th) through its challenges,
+// keeping tokens and devices in storage. secrets collects what must never
+// be printed. It resolves to {user, session, userConfirmationNecessary}.
+function signIn(job, u, i, ask, result, secrets, storage) {
 	const pool = new CognitoUserPool({
 		UserPoolId: job.userPoolId,
 		ClientId: job.clientId,
@@ -155,9 +182,10 @@ function signIn(job, u, i, ask, result, secrets) {
 	return withDeadline(job.timeoutMs, 'sign-in', (resolve, reject) => {
 		// record notes a callback; false means the sign-in has gone on for
 		// too long and has been failed.
+		let steps = 0;
 		const record = (event, challenge, parameters) => {
 			result.steps.push({ event, challenge, parameters: parameters || {} });
-			if (result.steps.length > MAX_STEPS) {
+			if (++steps > MAX_STEPS) {
 				reject(codedError('TooManySteps', `more than ${MAX_STEPS} callbacks in one sign-in`));
 				return false;
 			}
@@ -174,9 +202,9 @@ function signIn(job, u, i, ask, result, secrets) {
 				.catch(reject);
 		};
 		const callbacks = {
-			onSuccess: session => {
+			onSuccess: (session, userConfirmationNecessary) => {
 				record('onSuccess', '', {});
-				resolve({ user, session });
+				resolve({ user, session, userConfirmationNecessary: userConfirmationNecessary === true });
 			},
 			onFailure: err => {
 				record('onFailure', '', {});
@@ -231,6 +259,26 @@ function signIn(job, u, i, ask, result, secrets) {
 	});
 }
 
+// rememberDevice marks the device of user's sign-in remembered, as an app
+// does when its user says yes to "remember this device?".
+function rememberDevice(job, user) {
+	return withDeadline(job.timeoutMs, 'setDeviceStatusRemembered', (resolve, reject) => {
+		user.setDeviceStatusRemembered({ onSuccess: resolve, onFailure: reject });
+	});
+}
+
+// storedDevice returns the device key and password that the library keeps
+// in storage for the last user signed in, "" for none.
+function storedDevice(job, storage) {
+	const prefix = `CognitoIdentityServiceProvider.${job.clientId}`;
+	const last = storage.getItem(`${prefix}.LastAuthUser`);
+	if (!last) return { key: '', password: '' };
+	return {
+		key: storage.getItem(`${prefix}.${last}.deviceKey`) || '',
+		password: storage.getItem(`${prefix}.${last}.randomPasswordKey`) || '',
+	};
+}
+
 function refresh(job, user, session) {
 	return withDeadline(job.timeoutMs, 'refresh', (resolve, reject) => {
 		user.refreshSession(session.getRefreshToken(), (err, newSession) => {
@@ -247,22 +295,38 @@ async function runUser(job, u, ask) {
 	const result = newResult(u, true, {
 		steps: [],
 		secretCodeLength: 0,
+		userConfirmationNecessary: false,
+		deviceKey: '',
 		refreshed: false,
 		refreshChangedToken: false,
 		signInMs: 0,
 	});
 	const secrets = [u.password, u.newPassword];
+	const storage = new MapStorage();
 	const t0 = performance.now();
 	let signedIn;
+	let n = 0;
 	try {
-		signedIn = await signIn(job, u, i, ask, result, secrets);
+		for (n = 1; n <= u.signIns; n++) {
+			if (n > 1) result.steps.push({ event: 'signIn', challenge: '', parameters: {} });
+			signedIn = await signIn(job, u, i, ask, result, secrets, storage);
+			secrets.push(storedDevice(job, storage).password);
+			if (n === 1) result.userConfirmationNecessary = signedIn.userConfirmationNecessary;
+			if (signedIn.userConfirmationNecessary && u.rememberDevice) {
+				result.steps.push({ event: 'setDeviceStatusRemembered', challenge: '', parameters: {} });
+				await rememberDevice(job, signedIn.user);
+			}
+		}
 	} catch (err) {
-		result.signInMs = performance.now() - t0;
+		secrets.push(storedDevice(job, storage).password);
+		result.signInMs = (performance.now() - t0) / n;
 		const d = describe(err, secrets);
 		fail(result, d.code, d.message);
-		return { result: judge(result), signInMs: result.signInMs, signIns: 1 };
+		return { result: judge(result), signInMs: performance.now() - t0, signIns: n };
 	}
-	result.signInMs = performance.now() - t0;
+	const elapsed = performance.now() - t0;
+	result.signInMs = elapsed / u.signIns;
+	result.deviceKey = storedDevice(job, storage).key;
 	const { user, session } = signedIn;
 	const access = session.getAccessToken();
 	secrets.push(access.getJwtToken(), session.getIdToken().getJwtToken(), session.getRefreshToken().getToken());
@@ -285,7 +349,7 @@ async function runUser(job, u, ask) {
 			fail(result, d.code, `refresh: ${d.message}`);
 		}
 	}
-	return { result: judge(result), signInMs: result.signInMs, signIns: 1 };
+	return { result: judge(result), signInMs: elapsed, signIns: u.signIns };
 }
 
 runMain({
