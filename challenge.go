@@ -18,6 +18,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	redaction "github.com/seed-e8acf5fd/cognito/internal/redact"
 	"github.com/seed-e8acf5fd/cognito/internal/srp"
 )
 
@@ -37,10 +38,16 @@ const DefaultChallengeTimeout = 3 * time.Minute
 // [Config.ChallengeTimeout] (or when the token source's context ends);
 // a handler should then return. One that does not is abandoned: the
 // sign-in fails with an error wrapping context.DeadlineExceeded, its
-// answer is ignored when it comes, and the token source carries on.
+// answer is ignored when it comes, and the token source carries on; until
+// the abandoned call returns, later sign-ins fail instead of calling the
+// handler again.
 //
 // An error from the handler ends the sign-in; Token returns it wrapped,
-// so errors.Is and errors.As reach it.
+// so errors.Is and errors.As reach it. A panic in the handler becomes an
+// error too. Like a wrong code, a handler that gives no usable answer is
+// followed by the long back-off (see the package documentation), so that
+// the password is not sent, and a code by SMS or email not sent to the
+// user, again and again.
 type ChallengeHandler interface {
 	AnswerChallenge(ctx context.Context, c *Challenge) (*Answer, error)
 }
@@ -192,6 +199,12 @@ type totpHandler struct {
 	now    func() time.Time
 }
 
+// String hides the secret from fmt.
+func (totpHandler) String() string { return "cognito.TOTP(" + redaction.Mark + ")" }
+
+// GoString is String, so that %#v hides the secret too.
+func (h totpHandler) GoString() string { return h.String() }
+
 func (h totpHandler) AnswerChallenge(_ context.Context, c *Challenge) (*Answer, error) {
 	switch c.Name {
 	case types.ChallengeNameTypeSoftwareTokenMfa:
@@ -259,9 +272,13 @@ type step struct {
 // Config.ChallengeTimeout.
 func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent time.Time) (*fresh, error) {
 	user := s.conf.Username // the pool's name for the user, once known
+	var deviceClient *srp.Client // the SRP state of DEVICE_SRP_AUTH
 	for round := 0; ; round++ {
 		if st.result != nil {
 			s.username = user // until the tokens' username claim says better
+			if meta := st.result.NewDeviceMetadata; meta != nil {
+				s.adoptDevice(ctx, meta, aws.ToString(st.result.AccessToken))
+			}
 			return s.accept(st.result, sent)
 		}
 		if st.name == "" {
@@ -272,6 +289,8 @@ func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent
 		}
 		if id := st.params["USER_ID_FOR_SRP"]; id != "" {
 			user = id
+		} else if name := st.params["USERNAME"]; name != "" {
+			user = name // as Cognito sends it with MFA and custom challenges
 		}
 		var (
 			answer  map[string]string
@@ -285,6 +304,17 @@ func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent
 				return nil, err
 			}
 			user, client = answer["USERNAME"], nil // the SRP state answers once
+		case st.name == types.ChallengeNameTypeDeviceSrpAuth && s.device != nil:
+			if deviceClient, err = srp.NewClient(s.rand); err != nil {
+				return nil, fmt.Errorf("cognito: signing in: %w", err)
+			}
+			answer = map[string]string{"SRP_A": deviceClient.PublicHex()}
+		case st.name == types.ChallengeNameTypeDevicePasswordVerifier && deviceClient != nil:
+			answer, err = s.devicePasswordVerifier(deviceClient, st.params, serverNow(st.md, s.now()))
+			if err != nil {
+				return nil, err
+			}
+			deviceClient = nil
 		case s.conf.Challenge == nil:
 			return nil, &ChallengeError{Challenge: st.name}
 		default:
@@ -304,6 +334,9 @@ func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent
 			}
 		}
 		answer["USERNAME"] = user
+		if s.device != nil {
+			answer["DEVICE_KEY"] = s.device.Key
+		}
 		s.addSecretHash(answer, user)
 		if st.name == types.ChallengeNameTypeSelectMfaType {
 			s.remember(answer, "ANSWER") // a factor's name
@@ -372,7 +405,7 @@ func (s *source) answer(ctx context.Context, st step, user string) (map[string]s
 	}
 	resp, err := responses(c, a, setUp)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, &handlerError{err}
 	}
 	return resp, session, nil
 }
@@ -468,16 +501,33 @@ func (s *source) verifySoftwareToken(ctx context.Context, resp map[string]string
 
 // ask calls the handler with a context that ends after ChallengeTimeout,
 // and stops waiting for it then: a handler that never returns costs the
-// token source one failed sign-in, not its life.
+// token source one failed sign-in, not its life. The handler is never
+// called while an abandoned call of it is still running, and a panic in
+// it becomes an error. Every failure here is a handlerError.
 func (s *source) ask(c *Challenge) (*Answer, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.conf.challengeTimeout())
 	defer cancel()
+	if s.handlerRunning != nil {
+		select {
+		case <-s.handlerRunning:
+			s.handlerRunning = nil
+		case <-ctx.Done():
+			return nil, &handlerError{fmt.Errorf("cognito: the challenge handler has not returned from the call abandoned before, so it is not called for the %s challenge: %w", c.Name, ctx.Err())}
+		}
+	}
 	type reply struct {
 		a   *Answer
 		err error
 	}
 	done := make(chan reply, 1) // the handler never blocks on it
+	running := make(chan struct{})
 	go func() {
+		defer close(running)
+		defer func() {
+			if p := recover(); p != nil {
+				done <- reply{err: fmt.Errorf("the handler panicked: %v", p)}
+			}
+		}()
 		a, err := s.conf.Challenge.AnswerChallenge(ctx, c)
 		done <- reply{a, err}
 	}()
@@ -485,15 +535,25 @@ func (s *source) ask(c *Challenge) (*Answer, error) {
 	case r := <-done:
 		switch {
 		case r.err != nil:
-			return nil, fmt.Errorf("cognito: answering the %s challenge: %w", c.Name, r.err)
+			return nil, &handlerError{fmt.Errorf("cognito: answering the %s challenge: %w", c.Name, r.err)}
 		case r.a == nil:
-			return nil, fmt.Errorf("cognito: the challenge handler gave no answer to the %s challenge", c.Name)
+			return nil, &handlerError{fmt.Errorf("cognito: the challenge handler gave no answer to the %s challenge", c.Name)}
 		}
 		return r.a, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("cognito: the challenge handler did not answer the %s challenge in time: %w", c.Name, ctx.Err())
+		s.handlerRunning = running
+		return nil, &handlerError{fmt.Errorf("cognito: the challenge handler did not answer the %s challenge in time: %w", c.Name, ctx.Err())}
 	}
 }
+
+// handlerError is a sign-in that failed because the challenge handler
+// gave no usable answer. Like a wrong code, it is followed by the long
+// back-off: trying again at once would send the password again, and
+// maybe another code by SMS or email.
+type handlerError struct{ err error }
+
+func (e *handlerError) Error() string { return e.err.Error() }
+func (e *handlerError) Unwrap() error { return e.err }
 
 func (c *Config) challengeTimeout() time.Duration {
 	if c.ChallengeTimeout <= 0 {

@@ -452,28 +452,61 @@ func TestChallengeHandlerError(t *testing.T) {
 func TestChallengeHandlerHangs(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
 	var mu sync.Mutex
-	var asked int
+	var asked, running, most int
 	p := newScriptPool(t, scriptStep{name: types.ChallengeNameTypeSoftwareTokenMfa})
 	conf := p.config(ChallengeFunc(func(context.Context, *Challenge) (*Answer, error) {
 		mu.Lock()
 		asked++
+		running++
+		most = max(most, running)
 		mu.Unlock()
 		<-release // ignores ctx
+		mu.Lock()
+		running--
+		mu.Unlock()
 		return &Answer{Code: "123456"}, nil
 	}))
 	conf.ChallengeTimeout = 50 * time.Millisecond
 	_, ts := testSource(t, conf, p, p.clock, nil)
+
+	// Many callers wait for the one sign-in, and all are released when
+	// the handler is abandoned.
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			_, err := ts.Token()
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.ErrorContains(t, err, "did not answer")
+		})
+	}
+	wg.Wait()
+	assert.Empty(t, p.answered)
+
+	// The long back-off follows, as after a wrong code: no new sign-in.
+	p.clock.Advance(2 * time.Second)
 	_, err := ts.Token()
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.ErrorContains(t, err, "did not answer")
-	assert.Empty(t, p.answered)
-	p.clock.Advance(2 * time.Second) // past the transient back-off
+	assert.Equal(t, 1, p.count(types.AuthFlowTypeUserPasswordAuth))
+
+	// After it, the handler is not called while the abandoned call runs.
+	p.clock.Advance(20 * time.Minute)
 	_, err = ts.Token()
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorContains(t, err, "has not returned")
+	mu.Lock()
+	assert.Equal(t, 1, asked)
+	mu.Unlock()
+
+	// Once it has returned, the next sign-in asks again.
+	once.Do(func() { close(release) })
+	p.clock.Advance(20 * time.Minute)
+	_, err = ts.Token()
+	require.NoError(t, err)
 	mu.Lock()
 	assert.Equal(t, 2, asked)
+	assert.Equal(t, 1, most, "never two calls at once")
 	mu.Unlock()
 
 	// The handler's context ends at ChallengeTimeout, so a handler that
@@ -485,6 +518,68 @@ func TestChallengeHandlerHangs(t *testing.T) {
 	_, ts = testSource(t, conf, p, p.clock, nil)
 	_, err = ts.Token()
 	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+// TestChallengeHandlerBackOff: a handler's error, a panic or an empty
+// answer is followed by the long back-off, so that the password (and an
+// SMS code) is not sent again every second.
+func TestChallengeHandlerBackOff(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		handler ChallengeFunc
+		want    string
+	}{
+		{"error", func(context.Context, *Challenge) (*Answer, error) { return nil, errors.New("user cancelled") }, "user cancelled"},
+		{"panic", func(context.Context, *Challenge) (*Answer, error) { panic("boom") }, "panicked: boom"},
+		{"no answer", func(context.Context, *Challenge) (*Answer, error) { return nil, nil }, "no answer"},
+		{"empty answer", func(context.Context, *Challenge) (*Answer, error) { return &Answer{}, nil }, "no Code"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := newScriptPool(t, scriptStep{name: types.ChallengeNameTypeSmsMfa})
+			_, ts := testSource(t, p.config(tc.handler), p, p.clock, nil)
+			_, err := ts.Token()
+			require.ErrorContains(t, err, tc.want)
+			p.clock.Advance(40 * time.Second)
+			_, err = ts.Token()
+			require.ErrorContains(t, err, tc.want)
+			assert.Equal(t, 1, p.count(types.AuthFlowTypeUserPasswordAuth), "no second sign-in within the back-off")
+			p.clock.Advance(2 * time.Minute)
+			_, err = ts.Token()
+			require.ErrorContains(t, err, tc.want)
+			assert.Equal(t, 2, p.count(types.AuthFlowTypeUserPasswordAuth), "one after it")
+		})
+	}
+}
+
+// TestChallengeUsernameParameter: the pool's name is read from USERNAME
+// when the challenge has no USER_ID_FOR_SRP, as Cognito sends custom and
+// MFA challenges; the answer and SECRET_HASH use it, not the alias.
+func TestChallengeUsernameParameter(t *testing.T) {
+	t.Parallel()
+	api := &fakeAPI{
+		initiate: func(context.Context, *cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error) {
+			return &cip.InitiateAuthOutput{ChallengeName: types.ChallengeNameTypeCustomChallenge,
+				ChallengeParameters: map[string]string{"USERNAME": scriptUser}, Session: aws.String("s1")}, nil
+		},
+		respond: func(_ context.Context, in *cip.RespondToAuthChallengeInput) (*cip.RespondToAuthChallengeOutput, error) {
+			if in.ChallengeResponses["USERNAME"] != scriptUser || in.ChallengeResponses["SECRET_HASH"] != wantHash("cs", scriptUser, "client123") {
+				return nil, &types.NotAuthorizedException{Message: aws.String("Unable to verify secret hash")}
+			}
+			return &cip.RespondToAuthChallengeOutput{AuthenticationResult: tokens(scriptUser, time.Now(), time.Hour, true, "rt", 1)}, nil
+		},
+	}
+	var got string
+	conf := Config{UserPoolID: "us-east-1_AbC123", ClientID: "client123", ClientSecret: "cs", Username: scriptAlias, Flow: FlowCustom,
+		Challenge: ChallengeFunc(func(_ context.Context, c *Challenge) (*Answer, error) {
+			got = c.Username
+			return &Answer{Code: "x"}, nil
+		})}
+	_, ts := testSource(t, conf, api, newClock(time.Now()), nil)
+	_, err := ts.Token()
+	require.NoError(t, err)
+	assert.Equal(t, scriptUser, got)
 }
 
 // TestChallengeNetworkTimeAfterHandler: the calls after a slow handler get
@@ -664,6 +759,10 @@ func TestChallengeHelpers(t *testing.T) {
 	c = &Challenge{Name: types.ChallengeNameTypeSelectMfaType, Parameters: map[string]string{"MFAS_CAN_CHOOSE": `["SMS_MFA","SOFTWARE_TOKEN_MFA"]`}}
 	assert.Equal(t, []types.ChallengeNameType{types.ChallengeNameTypeSmsMfa, types.ChallengeNameTypeSoftwareTokenMfa}, c.Factors())
 	assert.Empty(t, c.OTPAuthURI("x"), "no secret, no URI")
+	h := TOTP(scriptTOTPKey)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		assert.NotContains(t, fmt.Sprintf(verb, h), scriptTOTPKey[:8], verb)
+	}
 }
 
 // TestChallengeFormatting: printing a challenge or an answer shows no

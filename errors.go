@@ -67,6 +67,7 @@ func refused(err error) bool {
 		reset        *types.PasswordResetRequiredException
 		notConfirmed *types.UserNotConfirmedException
 		challenge    *ChallengeError
+		handler      *handlerError
 		issuer       *issuerError
 		mismatch     *types.CodeMismatchException
 		expired      *types.ExpiredCodeException
@@ -74,7 +75,7 @@ func refused(err error) bool {
 		badTOTP      *types.EnableSoftwareTokenMFAException
 	)
 	return errors.As(err, &notAuth) || errors.As(err, &notFound) || errors.As(err, &reset) ||
-		errors.As(err, &notConfirmed) || errors.As(err, &challenge) || errors.As(err, &issuer) ||
+		errors.As(err, &notConfirmed) || errors.As(err, &challenge) || errors.As(err, &handler) || errors.As(err, &issuer) ||
 		errors.As(err, &mismatch) || errors.As(err, &expired) || errors.As(err, &badPassword) ||
 		errors.As(err, &badTOTP) || errors.Is(err, ErrSignInRequired)
 }
@@ -118,7 +119,7 @@ func (s *source) redact(err error) error {
 func (s *source) remember(params map[string]string, public ...string) {
 	for k, v := range params {
 		switch {
-		case k == "USERNAME", k == "SRP_A", k == "CHALLENGE_NAME", strings.HasPrefix(k, "userAttributes."), slices.Contains(public, k):
+		case k == "USERNAME", k == "SRP_A", k == "CHALLENGE_NAME", k == "DEVICE_KEY", strings.HasPrefix(k, "userAttributes."), slices.Contains(public, k):
 		default:
 			s.sent = append(s.sent, v)
 		}

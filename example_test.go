@@ -104,8 +104,8 @@ func ExampleConfig_TokenSource_renewal() {
 		fmt.Println("request", i+1, resp.Status)
 	}
 	// One SRP sign-in (InitiateAuth + RespondToAuthChallenge), then a renewal
-	// (InitiateAuth with REFRESH_TOKEN_AUTH).
-	fmt.Println("renewals:", pool.Calls("InitiateAuth")-pool.Calls("RespondToAuthChallenge"))
+	// (GetTokensFromRefreshToken).
+	fmt.Println("renewals:", pool.Calls("GetTokensFromRefreshToken"))
 	// Output:
 	// request 1 200 OK
 	// request 2 200 OK

@@ -17,12 +17,27 @@ import (
 )
 
 // signIn signs in by the configured flow, answering every challenge on
-// the way.
+// the way. When the pool has forgotten the device the sign-in names, the
+// device is dropped and the sign-in made once more without it.
 func (s *source) signIn(ctx context.Context) (*fresh, error) {
 	if s.conf.Username == "" {
 		return nil, errors.New("cognito: cannot sign in: Config.Username is empty")
 	}
+	t, err := s.signInOnce(ctx)
+	if err != nil && s.device != nil && deviceGone(err) {
+		s.logger().Warn("cognito: the user pool has forgotten the remembered device; signing in without it", "device_key", s.device.Key)
+		s.device = nil
+		return s.signInOnce(ctx)
+	}
+	return t, err
+}
+
+// signInOnce is one sign-in by the configured flow.
+func (s *source) signInOnce(ctx context.Context) (*fresh, error) {
 	params := map[string]string{"USERNAME": s.conf.Username}
+	if s.device != nil {
+		params["DEVICE_KEY"] = s.device.Key
+	}
 	flow := types.AuthFlowTypeUserSrpAuth
 	var client *srp.Client
 	switch {
@@ -55,6 +70,14 @@ func (s *source) signIn(ctx context.Context) (*fresh, error) {
 		session: out.Session,
 		md:      out.ResultMetadata,
 	}, client, sent)
+}
+
+// cannotSignIn says why canSignIn is false.
+func (s *source) cannotSignIn() string {
+	if s.conf.Flow == FlowCustom {
+		return "Config.Password is empty and there is no Config.Challenge handler for custom authentication"
+	}
+	return "Config.Password is empty"
 }
 
 // canSignIn reports whether the source has what a sign-in needs: a

@@ -79,7 +79,8 @@ func TestPoolSignInAndRenew(t *testing.T) {
 					return err == nil && renewed.AccessToken != tok.AccessToken
 				}, 5*time.Second, 10*time.Millisecond)
 				assert.Equal(t, tok.RefreshToken, renewed.RefreshToken, "Cognito sends no new refresh token")
-				assert.Equal(t, 2, srv.Calls("InitiateAuth"))
+				assert.Equal(t, 1, srv.Calls("InitiateAuth"))
+				assert.Equal(t, 1, srv.Calls("GetTokensFromRefreshToken"), "renewed with the rotation-ready operation")
 				assert.Equal(t, wantResponds, srv.Calls("RespondToAuthChallenge"))
 			})
 		}
@@ -112,7 +113,8 @@ func TestPoolRevocation(t *testing.T) {
 	fresh, err := conf.TokenSource(context.Background(), expired).Token()
 	require.NoError(t, err)
 	assert.NotEqual(t, tok.RefreshToken, fresh.RefreshToken)
-	assert.Equal(t, before+2, srv.Calls("InitiateAuth"))
+	assert.Equal(t, 1, srv.Calls("GetTokensFromRefreshToken"))
+	assert.Equal(t, before+1, srv.Calls("InitiateAuth"))
 
 	// Without it: an error that says to sign in again.
 	noPassword := *conf
@@ -123,10 +125,10 @@ func TestPoolRevocation(t *testing.T) {
 	var notAuth *types.NotAuthorizedException
 	require.ErrorAs(t, err, &notAuth)
 	assert.Equal(t, "Refresh Token has been revoked", *notAuth.Message)
-	calls := srv.Calls("InitiateAuth")
+	calls := srv.Calls("GetTokensFromRefreshToken")
 	_, err = ts.Token()
 	require.ErrorIs(t, err, cognito.ErrSignInRequired)
-	assert.Equal(t, calls, srv.Calls("InitiateAuth"), "a refused refresh token is not sent again")
+	assert.Equal(t, calls, srv.Calls("GetTokensFromRefreshToken"), "a refused refresh token is not sent again")
 }
 
 func TestPoolInjectedFaults(t *testing.T) {
@@ -137,17 +139,17 @@ func TestPoolInjectedFaults(t *testing.T) {
 	conf.Password = "" // a fault must not be mistaken for a refused refresh token
 	ts := conf.TokenSource(context.Background(), &oauth2.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Second)})
 
-	srv.FailNext("InitiateAuth", 1, "TooManyRequestsException")
+	srv.FailNext("GetTokensFromRefreshToken", 1, "TooManyRequestsException")
 	_, err = ts.Token()
 	var throttled *types.TooManyRequestsException
 	require.ErrorAs(t, err, &throttled)
-	calls := srv.Calls("InitiateAuth")
+	calls := srv.Calls("GetTokensFromRefreshToken")
 	_, err = ts.Token()
 	require.ErrorAs(t, err, &throttled, "the same error during the back-off")
-	assert.Equal(t, calls, srv.Calls("InitiateAuth"), "and no call")
+	assert.Equal(t, calls, srv.Calls("GetTokensFromRefreshToken"), "and no call")
 
 	time.Sleep(1300 * time.Millisecond) // the back-off: a second, ±20%
-	srv.FailNext("InitiateAuth", 1, "InternalErrorException")
+	srv.FailNext("GetTokensFromRefreshToken", 1, "InternalErrorException")
 	_, err = ts.Token()
 	var internal *types.InternalErrorException
 	require.ErrorAs(t, err, &internal)
@@ -201,12 +203,12 @@ func TestPoolChallenge(t *testing.T) {
 // the pool sees one refresh.
 func TestPoolConcurrentExpiry(t *testing.T) {
 	srv := newPool(t)
-	srv.Delay("InitiateAuth", 50*time.Millisecond)
+	srv.Delay("GetTokensFromRefreshToken", 50*time.Millisecond)
 	conf := configFor(srv, cognito.FlowPassword)
 	tok, err := conf.Token(context.Background())
 	require.NoError(t, err)
 	ts := conf.TokenSource(context.Background(), &oauth2.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Second)})
-	before := srv.Calls("InitiateAuth")
+	before := srv.Calls("GetTokensFromRefreshToken")
 	var wg sync.WaitGroup
 	tokens := make([]string, 64)
 	for i := range tokens {
@@ -218,7 +220,7 @@ func TestPoolConcurrentExpiry(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	assert.Equal(t, before+1, srv.Calls("InitiateAuth"))
+	assert.Equal(t, before+1, srv.Calls("GetTokensFromRefreshToken"))
 	for _, s := range tokens {
 		assert.Equal(t, tokens[0], s)
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"golang.org/x/oauth2"
 
 	"github.com/seed-e8acf5fd/cognito/internal/jwt"
@@ -130,6 +132,35 @@ type Config struct {
 	// needs minutes; the network calls of a sign-in are bounded by
 	// AttemptTimeout apart from it.
 	ChallengeTimeout time.Duration
+
+	// Device is a device this user's sessions were remembered with
+	// before (see [DeviceOf]). Sign-ins then prove it with
+	// DEVICE_SRP_AUTH, which on pools that remember devices takes the
+	// place of MFA, and renewals name it. A device the pool has
+	// forgotten is dropped, and the sign-in made again without it.
+	Device *Device
+
+	// RememberDevice marks a device confirmed at sign-in as remembered
+	// on pools that leave that to the user ("Remember my device": opt-in
+	// device tracking). Pools that always remember devices need no
+	// answer; pools that do not track devices ignore it.
+	RememberDevice bool
+
+	// DeviceName is the name under which a new device is registered; ""
+	// means the host's name.
+	DeviceName string
+
+	// Store, when set, keeps the session between runs: a TokenSource
+	// given no token starts from the stored session, and every new
+	// token, rotated refresh token and new device is saved before Token
+	// returns it. A Store that is also a [Locker], such as [FileStore],
+	// may be shared by several processes: they renew once per expiry.
+	Store Store
+
+	// Logger receives what fails without failing a call: a Save or Load
+	// of the Store (a failed Save is made again at the next change), a
+	// device that could not be confirmed. Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // TokenSource returns a token source that signs in at first use (when t
@@ -185,7 +216,7 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 		return nil, s.err
 	}
 	if !s.canSignIn() {
-		return nil, fmt.Errorf("%w: Config.Password is empty", ErrSignInRequired)
+		return nil, fmt.Errorf("%w: %s", ErrSignInRequired, s.cannotSignIn())
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 	defer cancel()
@@ -253,12 +284,19 @@ type source struct {
 
 	refreshToken string
 	username     string   // the Cognito username, for SECRET_HASH on refresh
+	device       *Device  // the device the session is bound to, or nil
 	sent         []string // secret values sent in this attempt; see redact
+	// noGetTokens records that the endpoint lacks GetTokensFromRefreshToken
+	// (emulators): renewals then use REFRESH_TOKEN_AUTH.
+	noGetTokens bool
 	// formerPassword is the password a NEW_PASSWORD_REQUIRED answer
 	// replaced, and formerSecrets the authenticator secrets handed out:
 	// still secrets, so kept out of error messages too.
 	formerPassword string
 	formerSecrets  []string
+	// handlerRunning is closed when a call of the challenge handler that
+	// was abandoned (it did not answer in time) returns.
+	handlerRunning chan struct{}
 }
 
 // fresh is a token just obtained, with the local time it was asked for.
@@ -276,9 +314,16 @@ func newSource(ctx context.Context, c *Config, saved *oauth2.Token) *source {
 	if s.err == nil && s.api == nil {
 		s.api = defaultClient(s.ctx, s.conf.UserPoolID)
 	}
+	if c.Device != nil {
+		d := *c.Device
+		s.device = &d
+	}
 	if saved != nil {
 		s.refreshToken = saved.RefreshToken
 		s.username = usernameOf(claimsOf(tokenPair(saved)))
+		if d := DeviceOf(saved); d != nil {
+			s.device = d
+		}
 	}
 	return s
 }
@@ -335,7 +380,7 @@ func (s *source) renew() (*fresh, error) {
 		}
 	}
 	if !s.canSignIn() {
-		return nil, fmt.Errorf("%w: no refresh token and Config.Password is empty", ErrSignInRequired)
+		return nil, fmt.Errorf("%w: no refresh token, and %s", ErrSignInRequired, s.cannotSignIn())
 	}
 	t, err := s.signIn(ctx)
 	if err != nil {
@@ -348,15 +393,42 @@ func (s *source) renew() (*fresh, error) {
 // token names no user to compute SECRET_HASH for.
 var errNoUsername = errors.New("the token names no user (username claim) to compute the SECRET_HASH of a renewal")
 
-// refresh renews the tokens with REFRESH_TOKEN_AUTH. Errors from the API
-// come back unwrapped, for renew to sort.
+// refresh renews the tokens with GetTokensFromRefreshToken, which app
+// clients with refresh-token rotation require and which hands out a new
+// refresh token when they rotate, or with REFRESH_TOKEN_AUTH where the
+// API lacks that operation. Errors from the API come back unwrapped, for
+// renew to sort.
 func (s *source) refresh(ctx context.Context) (*fresh, error) {
+	if api, ok := s.api.(getTokensAPI); ok && !s.noGetTokens {
+		in := &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(s.conf.ClientID), RefreshToken: aws.String(s.refreshToken)}
+		if s.conf.ClientSecret != "" {
+			in.ClientSecret = aws.String(s.conf.ClientSecret)
+		}
+		if s.device != nil {
+			in.DeviceKey = aws.String(s.device.Key)
+		}
+		s.sent = append(s.sent, s.refreshToken)
+		sent := s.now()
+		out, err := api.GetTokensFromRefreshToken(ctx, in, noRetryIfUnsupported)
+		switch {
+		case err == nil && out.AuthenticationResult == nil:
+			return nil, errors.New("cognito: renewing tokens: the response has no tokens")
+		case err == nil:
+			return s.accept(out.AuthenticationResult, sent)
+		case !unsupportedOperation(err):
+			return nil, err
+		}
+		s.noGetTokens = true // an emulator: REFRESH_TOKEN_AUTH from now on
+	}
 	params := map[string]string{"REFRESH_TOKEN": s.refreshToken}
 	if s.conf.ClientSecret != "" {
 		if s.username == "" {
 			return nil, errNoUsername
 		}
 		s.addSecretHash(params, s.username)
+	}
+	if s.device != nil {
+		params["DEVICE_KEY"] = s.device.Key
 	}
 	sent := s.now()
 	out, err := s.initiate(ctx, types.AuthFlowTypeRefreshTokenAuth, params)
@@ -367,6 +439,62 @@ func (s *source) refresh(ctx context.Context) (*fresh, error) {
 		return nil, challengeOrMissing(out.ChallengeName, "renewing tokens")
 	}
 	return s.accept(out.AuthenticationResult, sent)
+}
+
+// getTokensAPI is the renewal that refresh-token rotation needs;
+// *cognitoidentityprovider.Client has it.
+type getTokensAPI interface {
+	GetTokensFromRefreshToken(ctx context.Context, in *cip.GetTokensFromRefreshTokenInput, optFns ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error)
+}
+
+// unsupportedOperation reports whether err says the endpoint does not
+// have the operation called, as emulators answer (cognito-local: HTTP 500
+// CognitoLocal#Unsupported; moto: HTTP 500 NotImplementedError;
+// cognitotest: UnknownOperationException). Cognito itself has every
+// operation this package calls.
+func unsupportedOperation(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "UnknownOperationException", "UnsupportedOperationException", "UnsupportedOperation",
+			"Unsupported", "NotImplemented", "NotImplementedError", "InvalidAction":
+			return true
+		}
+		return false
+	}
+	// No AWS error document at all: a 404 or 501, or a 500 with a stack
+	// trace for a page (moto). Cognito's own 500s carry a JSON error.
+	var resp *smithyhttp.ResponseError
+	if errors.As(err, &resp) {
+		switch resp.HTTPStatusCode() {
+		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented, http.StatusInternalServerError:
+			return true
+		}
+	}
+	return false
+}
+
+// unsupportedNotRetried keeps the SDK from retrying a call that failed
+// because the endpoint lacks the operation: retrying cannot help.
+type unsupportedNotRetried struct{ aws.Retryer }
+
+func (r unsupportedNotRetried) IsErrorRetryable(err error) bool {
+	return !unsupportedOperation(err) && r.Retryer.IsErrorRetryable(err)
+}
+
+// GetAttemptToken is aws.RetryerV2's, which the SDK prefers.
+func (r unsupportedNotRetried) GetAttemptToken(ctx context.Context) (func(error) error, error) {
+	if v2, ok := r.Retryer.(aws.RetryerV2); ok {
+		return v2.GetAttemptToken(ctx)
+	}
+	return r.GetInitialToken(), nil
+}
+
+// noRetryIfUnsupported is the option that sets unsupportedNotRetried.
+func noRetryIfUnsupported(o *cip.Options) {
+	if o.Retryer != nil {
+		o.Retryer = unsupportedNotRetried{o.Retryer}
+	}
 }
 
 // initiate calls InitiateAuth for flow with params.
@@ -412,8 +540,19 @@ func (s *source) accept(r *types.AuthenticationResultType, sent time.Time) (*fre
 		TokenType:    "Bearer",
 		RefreshToken: s.refreshToken,
 		Expiry:       expiry,
-	}).WithExtra(map[string]any{"id_token": id, "access_token": access})
+	}).WithExtra(s.extra(access, id))
 	return &fresh{tok: t, sent: sent}, nil
+}
+
+// extra is what a token carries besides the bearer: both JWTs, and the
+// session's device.
+func (s *source) extra(access, id string) map[string]any {
+	extra := map[string]any{"id_token": id, "access_token": access}
+	if s.device != nil {
+		d := *s.device
+		extra[deviceExtra] = &d
+	}
+	return extra
 }
 
 // checkIssuer refuses tokens whose iss claim names a pool other than

@@ -389,7 +389,7 @@ func TestLoginTokenLogout(t *testing.T) {
 	ses := h.session()
 
 	// The bare access token, verified as an API would.
-	calls := p.srv.Calls("InitiateAuth")
+	calls := p.srv.Calls("InitiateAuth") + p.srv.Calls("GetTokensFromRefreshToken")
 	r = h.mustRun(exitOK, "", "token")
 	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
 	assert.Empty(t, r.stderr)
@@ -421,7 +421,7 @@ func TestLoginTokenLogout(t *testing.T) {
 	assert.Equal(t, ses.IDToken, ec.Status.Token)
 	assertExpiry(t, ec.Status.ExpirationTimestamp, time.Hour)
 
-	assert.Equal(t, calls, p.srv.Calls("InitiateAuth"), "a valid session is used without calling Cognito")
+	assert.Equal(t, calls, p.srv.Calls("InitiateAuth")+p.srv.Calls("GetTokensFromRefreshToken"), "a valid session is used without calling Cognito")
 
 	// logout revokes the refresh token with Cognito and deletes the file.
 	r = h.mustRun(exitOK, "", "logout")
@@ -502,9 +502,9 @@ func TestClientSecret(t *testing.T) {
 			assert.NotContains(t, string(b), p.password)
 
 			h.expire()
-			calls := p.srv.Calls("InitiateAuth")
+			calls := p.srv.Calls("GetTokensFromRefreshToken")
 			r := h.mustRun(exitOK, tt.stdin, append([]string{"token"}, tt.flag...)...)
-			assert.Equal(t, calls+1, p.srv.Calls("InitiateAuth"), "renewed with SECRET_HASH")
+			assert.Equal(t, calls+1, p.srv.Calls("GetTokensFromRefreshToken"), "renewed with SECRET_HASH")
 			assert.Equal(t, h.session().AccessToken+"\n", r.stdout)
 
 			h.mustRun(exitOK, tt.stdin, append([]string{"logout"}, tt.flag...)...)
@@ -532,7 +532,9 @@ func TestClientSecret(t *testing.T) {
 		h.expire()
 		delete(h.env, envClientSecret)
 		r = h.mustRun(exitFailure, "", "token")
-		assert.Equal(t, fmt.Sprintf(hint, p.srv.ClientID), r.stderr, "the hint names the secret, not login")
+		// GetTokensFromRefreshToken takes the secret itself, and Cognito says so.
+		renewHint := strings.Replace(hint, "secret hash", "client secret", 1)
+		assert.Equal(t, fmt.Sprintf(renewHint, p.srv.ClientID), r.stderr, "the hint names the secret, not login")
 		h.env[envClientSecret] = secret
 		r = h.mustRun(exitOK, "", "token")
 		assert.Equal(t, h.session().AccessToken+"\n", r.stdout)

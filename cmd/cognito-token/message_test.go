@@ -136,12 +136,12 @@ func TestEchoedSecretsRedacted(t *testing.T) {
 
 	ses := h.plant(time.Now().Add(-time.Second), nil)
 	r = h.mustRun(exitFailure, "", "token")
-	assert.Contains(t, r.stderr, `"REFRESH_TOKEN":"[redacted]"`)
+	assert.Contains(t, r.stderr, `"RefreshToken":"[redacted]"`)
 
 	r = h.mustRun(exitFailure, "", "logout")
 	assert.Contains(t, r.stderr, `"ClientSecret":"[redacted]"`)
 	assert.NotContains(t, r.stderr, ses.RefreshToken)
-	assert.Equal(t, []string{"InitiateAuth", "InitiateAuth", "RevokeToken"}, calls)
+	assert.Equal(t, []string{"InitiateAuth", "GetTokensFromRefreshToken", "RevokeToken"}, calls)
 }
 
 // TestHostileToken: a token is printed as it is, so one that is not made

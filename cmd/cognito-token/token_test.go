@@ -19,9 +19,9 @@ func TestTokenRenewsExpiredSession(t *testing.T) {
 	before := h.session()
 	h.expire()
 
-	calls := p.srv.Calls("InitiateAuth")
+	calls := p.srv.Calls("GetTokensFromRefreshToken")
 	r := h.mustRun(exitOK, "", "token")
-	assert.Equal(t, calls+1, p.srv.Calls("InitiateAuth"), "one renewal")
+	assert.Equal(t, calls+1, p.srv.Calls("GetTokensFromRefreshToken"), "one renewal")
 	assert.NotEqual(t, before.AccessToken+"\n", r.stdout)
 	assert.Equal(t, "access", p.claims(t, strings.TrimSpace(r.stdout))["token_use"])
 
@@ -34,7 +34,7 @@ func TestTokenRenewsExpiredSession(t *testing.T) {
 
 	r = h.mustRun(exitOK, "", "token")
 	assert.Equal(t, after.AccessToken+"\n", r.stdout)
-	assert.Equal(t, calls+1, p.srv.Calls("InitiateAuth"), "the renewed session is reused")
+	assert.Equal(t, calls+1, p.srv.Calls("GetTokensFromRefreshToken"), "the renewed session is reused")
 }
 
 // TestIDTokenExpiryCounts checks that the expiry of the token printed decides
@@ -53,15 +53,15 @@ func TestIDTokenExpiryCounts(t *testing.T) {
 	}
 
 	ses := expireID()
-	calls := p.srv.Calls("InitiateAuth")
+	calls := p.srv.Calls("GetTokensFromRefreshToken")
 	r := h.mustRun(exitOK, "", "token")
 	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
-	assert.Equal(t, calls, p.srv.Calls("InitiateAuth"), "the access token is still valid")
+	assert.Equal(t, calls, p.srv.Calls("GetTokensFromRefreshToken"), "the access token is still valid")
 
 	for i, args := range [][]string{{"token", "--id"}, {"token", "--exec-credential"}, {"token", "--json"}} {
 		ses = expireID()
 		r = h.mustRun(exitOK, "", args...)
-		assert.Equal(t, calls+i+1, p.srv.Calls("InitiateAuth"), "%q renews an expired ID token", args)
+		assert.Equal(t, calls+i+1, p.srv.Calls("GetTokensFromRefreshToken"), "%q renews an expired ID token", args)
 		assert.NotContains(t, r.stdout, ses.IDToken)
 		assert.Contains(t, r.stdout, h.session().IDToken)
 	}
@@ -98,7 +98,7 @@ func TestTransientRenewalFailure(t *testing.T) {
 	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
 	h.expire()
 
-	p.srv.FailNext("InitiateAuth", 1, "InternalErrorException")
+	p.srv.FailNext("GetTokensFromRefreshToken", 1, "InternalErrorException")
 	r := h.mustRun(exitFailure, "", "token")
 	assert.Empty(t, r.stdout)
 	assert.Contains(t, r.stderr, "renewing the session")
@@ -114,7 +114,7 @@ func TestTransientRenewalFailure(t *testing.T) {
 	ses.AccessExpiry = time.Now().Add(30 * time.Second)
 	ses.Obtained = time.Now().Add(-time.Hour)
 	require.NoError(t, h.store().save(ses))
-	p.srv.FailNext("InitiateAuth", 1, "TooManyRequestsException")
+	p.srv.FailNext("GetTokensFromRefreshToken", 1, "TooManyRequestsException")
 	r = h.mustRun(exitOK, "", "token")
 	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
 	assert.Contains(t, r.stderr, "warning: could not renew")
@@ -129,7 +129,7 @@ func TestConcurrentTokensRenewOnce(t *testing.T) {
 	before := h.session()
 	h.expire()
 
-	calls := p.srv.Calls("InitiateAuth")
+	calls := p.srv.Calls("GetTokensFromRefreshToken")
 	const n = 8
 	results := make([]result, n)
 	var wg sync.WaitGroup
@@ -138,7 +138,7 @@ func TestConcurrentTokensRenewOnce(t *testing.T) {
 	}
 	wg.Wait()
 
-	assert.Equal(t, calls+1, p.srv.Calls("InitiateAuth"), "exactly one renewal")
+	assert.Equal(t, calls+1, p.srv.Calls("GetTokensFromRefreshToken"), "exactly one renewal")
 	after := h.session()
 	assert.NotEqual(t, before.AccessToken, after.AccessToken)
 	for _, r := range results {
