@@ -271,7 +271,7 @@ type step struct {
 // by a new context of the attempt's timeout; the handler itself by
 // Config.ChallengeTimeout.
 func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent time.Time) (*fresh, error) {
-	user := s.conf.Username // the pool's name for the user, once known
+	user := s.conf.Username      // the pool's name for the user, once known
 	var deviceClient *srp.Client // the SRP state of DEVICE_SRP_AUTH
 	for round := 0; ; round++ {
 		if st.result != nil {

@@ -2,7 +2,10 @@ package cognito
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // Device is a device remembered by a user pool for one user, as a sign-in
@@ -51,4 +54,93 @@ type Locker interface {
 	// function that releases it. Load and Save do not take the lock
 	// themselves.
 	Lock(ctx context.Context) (unlock func(), err error)
+}
+
+// loadStored reads the Store before a renewal: at the first one, and
+// before every one when the store is shared (a Locker). It adopts what
+// another run or process saved (a newer refresh token, a device), and
+// returns the stored token when it is still fresh, so that no renewal is
+// needed; otherwise nil. A store that cannot be read is logged and
+// passed over.
+func (s *source) loadStored(ctx context.Context) *fresh {
+	if _, shared := s.conf.Store.(Locker); s.loaded && !shared {
+		return nil
+	}
+	ses, err := s.conf.Store.Load(ctx)
+	if err != nil {
+		s.logger().Warn("cognito: cannot load the stored session", "error", s.redact(err))
+		return nil
+	}
+	s.loaded = true
+	if ses == nil || sameSession(ses, s.stored) {
+		return nil
+	}
+	if err := s.checkSession(ses); err != nil {
+		s.logger().Warn("cognito: the stored session is not used", "error", s.redact(err))
+		return nil
+	}
+	s.stored = ses
+	if ses.RefreshToken != "" {
+		s.refreshToken = ses.RefreshToken
+	}
+	if ses.Device != nil {
+		d := *ses.Device
+		s.device = &d
+	}
+	if name := usernameOf(claimsOf(ses.AccessToken, ses.IDToken)); name != "" {
+		s.username = name
+	}
+	bearer := ses.AccessToken
+	if s.conf.UseIDToken {
+		bearer = ses.IDToken
+	}
+	tok := (&oauth2.Token{
+		AccessToken:  bearer,
+		TokenType:    "Bearer",
+		RefreshToken: s.refreshToken,
+		Expiry:       ses.Expiry,
+	}).WithExtra(s.extra(ses.AccessToken, ses.IDToken))
+	if !s.now().Before(tok.Expiry.Add(-s.conf.earlyExpiry())) {
+		return nil // due for renewal: with the refresh token just adopted
+	}
+	_, obtained := savedToken(tok)
+	return &fresh{tok: tok, sent: obtained}
+}
+
+// sameSession reports whether a and b hold the same tokens and device.
+func sameSession(a, b *Session) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.AccessToken == b.AccessToken && a.IDToken == b.IDToken && a.RefreshToken == b.RefreshToken &&
+		a.Expiry.Equal(b.Expiry) && (a.Device == nil) == (b.Device == nil) && (a.Device == nil || *a.Device == *b.Device)
+}
+
+// checkSession refuses a stored session without an access token or
+// expiry, without the ID token that UseIDToken needs, or issued by
+// another pool.
+func (s *source) checkSession(ses *Session) error {
+	switch {
+	case ses.AccessToken == "" || ses.Expiry.IsZero():
+		return errors.New("cognito: the stored session has no access token or no expiry")
+	case s.conf.UseIDToken && ses.IDToken == "":
+		return errors.New("cognito: UseIDToken is set but the stored session has no ID token")
+	}
+	return s.checkIssuer(claimsOf(ses.AccessToken, ses.IDToken))
+}
+
+// save writes the session of tok to the Store. A failure is logged, not
+// returned: the token is good, and the next change is saved again.
+func (s *source) save(ctx context.Context, tok *oauth2.Token) {
+	access, id := tokenPair(tok)
+	ses := &Session{AccessToken: access, IDToken: id, RefreshToken: s.refreshToken, Expiry: tok.Expiry}
+	if s.device != nil {
+		d := *s.device
+		ses.Device = &d
+	}
+	if err := s.conf.Store.Save(ctx, ses); err != nil {
+		s.logger().Warn("cognito: cannot save the session; it is kept in memory and saved at the next renewal", "error", s.redact(err))
+		return
+	}
+	s.stored, s.loaded = ses, true
 }

@@ -208,7 +208,8 @@ func (c *Config) Client(ctx context.Context, t *oauth2.Token) *http.Client {
 }
 
 // Token signs in once and returns the tokens, with no caching, no
-// renewal and no back-off: every call sends the password. Use
+// renewal and no back-off: every call sends the password. With a Store,
+// the new session is saved to it. Use
 // [Config.TokenSource] to keep a program supplied with valid tokens.
 func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	s := newSource(ctx, c, nil)
@@ -223,6 +224,9 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	t, err := s.signIn(ctx)
 	if err != nil {
 		return nil, s.redact(err)
+	}
+	if s.conf.Store != nil {
+		s.save(ctx, t.tok)
 	}
 	return t.tok, nil
 }
@@ -289,6 +293,11 @@ type source struct {
 	// noGetTokens records that the endpoint lacks GetTokensFromRefreshToken
 	// (emulators): renewals then use REFRESH_TOKEN_AUTH.
 	noGetTokens bool
+	// stored is the session last loaded from or saved to the Store, and
+	// loaded whether the Store has been read (a Locker is read before
+	// every renewal, another store only once).
+	stored *Session
+	loaded bool
 	// formerPassword is the password a NEW_PASSWORD_REQUIRED answer
 	// replaced, and formerSecrets the authenticator secrets handed out:
 	// still secrets, so kept out of error messages too.
@@ -366,12 +375,41 @@ func (s *source) renew() (*fresh, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 	defer cancel()
 	s.sent = s.sent[:0]
+	if s.conf.Store == nil {
+		return s.obtain(ctx)
+	}
+	if l, ok := s.conf.Store.(Locker); ok {
+		unlock, err := l.Lock(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("cognito: locking the session store: %w", err)
+		}
+		defer unlock()
+	}
+	if t := s.loadStored(ctx); t != nil {
+		return t, nil // renewed by another process sharing the store
+	}
+	t, err := s.obtain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.save(ctx, t.tok)
+	return t, nil
+}
+
+// obtain gets tokens from the refresh token when there is one, else, or
+// when Cognito refuses it for good, from a sign-in.
+func (s *source) obtain(ctx context.Context) (*fresh, error) {
 	if s.refreshToken != "" {
 		t, err := s.refresh(ctx)
 		if err == nil {
 			return t, nil
 		}
-		if !refreshTokenDead(err) {
+		if deviceGone(err) && s.device != nil {
+			// The pool forgot the device the session was bound to: the
+			// refresh token went with it.
+			s.logger().Warn("cognito: the user pool has forgotten the session's device", "device_key", s.device.Key)
+			s.device = nil
+		} else if !refreshTokenDead(err) {
 			return nil, s.redact(fmt.Errorf("cognito: renewing tokens: %w", err))
 		}
 		s.refreshToken = ""

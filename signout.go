@@ -1,0 +1,121 @@
+package cognito
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"golang.org/x/oauth2"
+)
+
+// signOutAPI is what signing out and forgetting a device need beyond API;
+// *cognitoidentityprovider.Client has it.
+type signOutAPI interface {
+	RevokeToken(ctx context.Context, in *cip.RevokeTokenInput, optFns ...func(*cip.Options)) (*cip.RevokeTokenOutput, error)
+	ForgetDevice(ctx context.Context, in *cip.ForgetDeviceInput, optFns ...func(*cip.Options)) (*cip.ForgetDeviceOutput, error)
+}
+
+// Revoke signs out: it revokes t's refresh token (RevokeToken, with the
+// client secret when there is one), which also ends the access and ID
+// tokens issued with it, and forgets the session saved in Config.Store.
+// With a nil t, or one without a refresh token, it revokes the stored
+// session's. A later TokenSource then needs a new sign-in, and a token
+// source already holding t signs in again (or fails with
+// ErrSignInRequired) at its next renewal. When the revocation fails, the
+// stored session is kept.
+func (c *Config) Revoke(ctx context.Context, t *oauth2.Token) error {
+	api, unlock, err := c.signOutStart(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	refresh := ""
+	if t != nil {
+		refresh = t.RefreshToken
+	}
+	if refresh == "" && c.Store != nil {
+		ses, err := c.Store.Load(ctx)
+		if err != nil {
+			return fmt.Errorf("cognito: signing out: loading the stored session: %w", err)
+		}
+		if ses != nil {
+			refresh = ses.RefreshToken
+		}
+	}
+	if refresh != "" {
+		in := &cip.RevokeTokenInput{ClientId: aws.String(c.ClientID), Token: aws.String(refresh)}
+		if c.ClientSecret != "" {
+			in.ClientSecret = aws.String(c.ClientSecret)
+		}
+		if _, err := api.RevokeToken(ctx, in); err != nil {
+			return redact(fmt.Errorf("cognito: signing out: revoking the refresh token: %w", err), refresh, c.ClientSecret)
+		}
+	}
+	if c.Store != nil {
+		if err := c.Store.Save(ctx, nil); err != nil {
+			return fmt.Errorf("cognito: signing out: forgetting the stored session: %w", err)
+		}
+	}
+	return nil
+}
+
+// ForgetDevice makes the pool forget the device t's session is remembered
+// with (ForgetDevice, with t's access token), and takes it out of the
+// session saved in Config.Store. Later sign-ins then meet MFA again, and
+// confirm a new device. It does nothing when t has no device.
+func (c *Config) ForgetDevice(ctx context.Context, t *oauth2.Token) error {
+	d := DeviceOf(t)
+	if d == nil {
+		return nil
+	}
+	api, unlock, err := c.signOutStart(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	access, _ := tokenPair(t)
+	_, err = api.ForgetDevice(ctx, &cip.ForgetDeviceInput{AccessToken: aws.String(access), DeviceKey: aws.String(d.Key)})
+	if err != nil && !deviceGone(err) {
+		return redact(fmt.Errorf("cognito: forgetting the device: %w", err), access, d.Password)
+	}
+	if c.Store == nil {
+		return nil
+	}
+	ses, err := c.Store.Load(ctx)
+	if err != nil || ses == nil || ses.Device == nil || ses.Device.Key != d.Key {
+		return err
+	}
+	ses.Device = nil
+	if err := c.Store.Save(ctx, ses); err != nil {
+		return fmt.Errorf("cognito: forgetting the device: saving the session: %w", err)
+	}
+	return nil
+}
+
+// signOutStart checks the Config, finds the API to call, and takes the
+// Store's lock when it has one.
+func (c *Config) signOutStart(ctx context.Context) (signOutAPI, func(), error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := c.check(); err != nil {
+		return nil, nil, err
+	}
+	var api API = c.API
+	if api == nil {
+		api = defaultClient(ctx, c.UserPoolID)
+	}
+	so, ok := api.(signOutAPI)
+	if !ok {
+		return nil, nil, fmt.Errorf("cognito: Config.API (%T) has no RevokeToken and ForgetDevice methods", api)
+	}
+	unlock := func() {}
+	if l, ok := c.Store.(Locker); ok {
+		var err error
+		if unlock, err = l.Lock(ctx); err != nil {
+			return nil, nil, fmt.Errorf("cognito: locking the session store: %w", err)
+		}
+	}
+	return so, unlock, nil
+}
