@@ -104,14 +104,13 @@ type NotFileError struct {
 }
 
 func (e *NotFileError) Error() string {
-	what := "special file"
 	switch {
 	case e.Mode&fs.ModeSymlink != 0:
-		what = "symbolic link"
+		return e.Path + " is a symbolic link, not a file; links are never followed: remove it"
 	case e.Mode.IsDir():
-		what = "directory"
+		return e.Path + " is a directory, not a file: remove it"
 	}
-	return fmt.Sprintf("%s is a %s, not a file; links are never followed: remove it", e.Path, what)
+	return e.Path + " is a special file, not a file: remove it"
 }
 
 // OpenFile opens name in root, as root.OpenFile does, but only if it is a
@@ -120,8 +119,25 @@ func (e *NotFileError) Error() string {
 // O_NOFOLLOW but then follows a link that stays inside the directory.)
 // The name is checked with Lstat before the open, so that a FIFO is never
 // opened, and after it, so that the file opened is the one now at name,
-// not one a link swapped in meanwhile led to.
+// not one a link swapped in meanwhile led to. When the second look finds
+// another file, renamed into place by a writer meanwhile, it opens that
+// one, a few times at most.
 func OpenFile(root *os.Root, name string, flag int, perm fs.FileMode) (*os.File, error) {
+	for range 8 {
+		f, err := openFile(root, name, flag, perm)
+		if err != errChanged {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("%s keeps changing while it is opened", fullPath(root, name))
+}
+
+// errChanged means the name led to another file after the open than
+// before it.
+var errChanged = errors.New("changed while opened")
+
+// openFile is one try of OpenFile.
+func openFile(root *os.Root, name string, flag int, perm fs.FileMode) (*os.File, error) {
 	notFile := func(fi fs.FileInfo) error {
 		return &NotFileError{Path: fullPath(root, name), Mode: fi.Mode().Type()}
 	}
@@ -146,7 +162,7 @@ func OpenFile(root *os.Root, name string, flag int, perm fs.FileMode) (*os.File,
 	case !fi.Mode().IsRegular():
 		err = notFile(fi)
 	case !os.SameFile(opened, fi):
-		err = fmt.Errorf("%s changed while it was opened", fullPath(root, name))
+		err = errChanged
 	default:
 		return f, nil
 	}
