@@ -70,14 +70,44 @@
 // context.DeadlineExceeded. Without a handler, a challenge fails the
 // sign-in at once with a [*ChallengeError] naming it.
 //
+// # Sessions that last: stores, devices, rotation, sign-out
+//
+// [Config.Store] keeps the session between runs: a [TokenSource] given
+// no token starts from the stored session (no sign-in, no MFA while its
+// refresh token works), and every new token, rotated refresh token and
+// new device is saved before Token returns it. A failed Save is logged
+// to [Config.Logger] and made again at the next change; it never fails a
+// call. [FileStore] keeps the session in a file, with a lock, so that
+// several processes sharing it renew once per expiry and none loses a
+// rotated refresh token.
+//
+// Renewals use GetTokensFromRefreshToken, which app clients with
+// refresh-token rotation require, and keep the new refresh token it
+// returns; a refresh token Cognito reports reused
+// (RefreshTokenReuseException) is dead, like a revoked one. Where the
+// endpoint lacks the operation (the cognito-local and moto emulators),
+// the source falls back to REFRESH_TOKEN_AUTH for the rest of its life.
+//
+// On pools that remember devices, a sign-in that brings NewDeviceMetadata
+// confirms the device (ConfirmDevice, with a verifier computed as
+// amazon-cognito-identity-js does), marks it remembered when the pool
+// leaves that to the user and [Config.RememberDevice] is set, and binds
+// the session to it: every renewal names it, [DeviceOf] reads it from a
+// token, and the Store keeps it. With [Config.Device] (or a stored
+// device), a sign-in proves the device with DEVICE_SRP_AUTH, which takes
+// the place of MFA, so the challenge handler is not called. A device the
+// pool has forgotten is dropped, and the sign-in made again once without
+// it. [Config.ForgetDevice] forgets one.
+//
+// [Config.Revoke] signs out: it revokes the refresh token (and the tokens
+// issued with it) and forgets the stored session.
+//
 // # Supported, and not yet
 //
 // Supported: SRP, password and custom sign-in; every challenge above;
-// client secrets; aliases; renewal with REFRESH_TOKEN_AUTH. Not yet:
-// remembered devices (DEVICE_SRP_AUTH, the DEVICE_KEY that renewals on
-// pools with device tracking need), refresh-token rotation
-// (GetTokensFromRefreshToken), a store that keeps sessions across
-// restarts, sign-out, the choice-based USER_AUTH flow (passkeys), the
+// client secrets; aliases; renewal ahead of expiry, with or without
+// refresh-token rotation; remembered devices; sessions kept in a Store;
+// sign-out. Not yet: the choice-based USER_AUTH flow (passkeys), the
 // pool's OAuth 2.0 endpoints (managed login) and identity-pool
 // credentials. Setting up SMS or email MFA needs the user's phone number
 // or address changed with an access token, which a sign-in does not have

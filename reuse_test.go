@@ -3,6 +3,7 @@ package cognito
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -557,4 +558,120 @@ func TestNearExpiryWaits(t *testing.T) {
 			assert.Equal(t, 1, api.count(types.AuthFlowTypeRefreshTokenAuth))
 		})
 	}
+}
+
+// BenchmarkTokenAcrossRenewals measures how long Token takes while
+// callers keep calling across many renewals, against a server that takes
+// 50 ms to renew: tokens live 1 s and are renewed 300 ms ahead. It
+// reports the worst call (max-ns), the 99.99th and 99th percentiles, next
+// to oauth2.ReuseTokenSource over a source that renews when asked (its
+// callers wait for the server at each expiry).
+func BenchmarkTokenAcrossRenewals(b *testing.B) {
+	const delay, life, early = 50 * time.Millisecond, time.Second, 300 * time.Millisecond
+	slowPool := func() *passwordPool {
+		p := &passwordPool{username: "alice", password: "s3cret pw", life: life, clock: time.Now}
+		p.refreshErr = func() error { time.Sleep(delay); return nil }
+		return p
+	}
+	measure := func(b *testing.B, token func() (*oauth2.Token, error)) {
+		var mu sync.Mutex
+		var total latencies
+		b.RunParallel(func(pb *testing.PB) {
+			var mine latencies // no allocation while measuring
+			for pb.Next() {
+				start := time.Now()
+				if _, err := token(); err != nil {
+					b.Error(err)
+					return
+				}
+				mine.add(time.Since(start))
+			}
+			mu.Lock()
+			total.merge(&mine)
+			mu.Unlock()
+		})
+		b.ReportMetric(float64(total.max), "max-ns")
+		b.ReportMetric(float64(total.quantile(0.9999)), "p99.99-ns")
+		b.ReportMetric(float64(total.quantile(0.99)), "p99-ns")
+	}
+	conf := baseConfig()
+	conf.EarlyExpiry = early
+	b.Run("cognito", func(b *testing.B) {
+		conf.API = slowPool().api()
+		ts := conf.TokenSource(context.Background(), nil)
+		if _, err := ts.Token(); err != nil { // the sign-in is not measured
+			b.Fatal(err)
+		}
+		measure(b, ts.Token)
+	})
+	b.Run("oauth2.ReuseTokenSource", func(b *testing.B) {
+		conf.API = slowPool().api()
+		s := newSource(context.Background(), &conf, nil)
+		var mu sync.Mutex
+		plain := tokenSourceFunc(func() (*oauth2.Token, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			f, err := s.renew()
+			if err != nil {
+				return nil, err
+			}
+			return f.tok, nil
+		})
+		ts := oauth2.ReuseTokenSourceWithExpiry(nil, plain, early)
+		if _, err := ts.Token(); err != nil {
+			b.Fatal(err)
+		}
+		measure(b, ts.Token)
+	})
+}
+
+type tokenSourceFunc func() (*oauth2.Token, error)
+
+func (f tokenSourceFunc) Token() (*oauth2.Token, error) { return f() }
+
+// latencies is a histogram of durations with buckets 1/16 of a power of
+// two wide (6% resolution), and the exact maximum.
+type latencies struct {
+	counts [64 * 16]int64
+	n      int64
+	max    time.Duration
+}
+
+func latencyBucket(d time.Duration) int {
+	v := uint64(max(d, 1))
+	top := bits.Len64(v) - 1 // the leading one's position
+	var sub uint64
+	if top >= 4 {
+		sub = (v >> (top - 4)) & 15
+	} else {
+		sub = (v << (4 - top)) & 15
+	}
+	return top*16 + int(sub)
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.counts[latencyBucket(d)]++
+	l.n++
+	l.max = max(l.max, d)
+}
+
+func (l *latencies) merge(o *latencies) {
+	for i, c := range o.counts {
+		l.counts[i] += c
+	}
+	l.n += o.n
+	l.max = max(l.max, o.max)
+}
+
+// quantile returns the upper bound of the bucket holding the q-quantile.
+func (l *latencies) quantile(q float64) time.Duration {
+	want := int64(q * float64(l.n))
+	var seen int64
+	for i, c := range l.counts {
+		if seen += c; seen > want {
+			top, sub := i/16, i%16
+			return min(time.Duration((16+sub+1)<<top>>4), l.max)
+		}
+	}
+	return l.max
 }

@@ -356,3 +356,5 @@ func TestStoreRefusesForeignSession(t *testing.T) {
 	assert.NotEqual(t, foreign, tok.AccessToken)
 	assert.Equal(t, 1, p.count(types.AuthFlowTypeUserPasswordAuth))
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
