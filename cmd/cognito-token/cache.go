@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -19,68 +16,71 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/seed-e8acf5fd/cognito"
+	"github.com/seed-e8acf5fd/cognito/internal/fileutil"
 	"github.com/seed-e8acf5fd/cognito/internal/jwt"
 )
 
 // envCacheDir overrides the cache directory.
 const envCacheDir = "COGNITO_TOKEN_CACHE_DIR"
 
-// sessionVersion is the format version of the cache files.
-const sessionVersion = 1
-
 // lockTimeout bounds the wait for another cognito-token to release a
 // session's lock. Whoever holds it makes at most a few Cognito calls, each
 // bounded to a minute by the library.
 const lockTimeout = 3 * time.Minute
 
-// session is what the cache keeps of one sign-in: the tokens and when they
-// expire, never the password or the client secret.
+// session is a cached session as the commands use it: the
+// [cognito.Session] its cache file holds (never the password or the
+// client secret), and what the tokens tell of their lifetimes, which the
+// file does not keep.
 type session struct {
-	Version      int       `json:"version"`
-	UserPoolID   string    `json:"user_pool_id"`
-	ClientID     string    `json:"client_id"`
-	Username     string    `json:"username"`           // as typed at sign-in
-	Endpoint     string    `json:"endpoint,omitempty"` // --endpoint; none for Cognito itself
-	TokenType    string    `json:"token_type"`
-	AccessToken  string    `json:"access_token"`
-	AccessExpiry time.Time `json:"access_token_expiry"`
-	IDToken      string    `json:"id_token"`
-	IDExpiry     time.Time `json:"id_token_expiry"`
-	RefreshToken string    `json:"refresh_token"`
-	// Obtained is the local time the tokens were asked for; with an expiry
-	// it gives a token's lifetime.
-	Obtained time.Time `json:"obtained"`
+	cognito.Session
+
+	// IDExpiry is when the ID token expires by the local clock: Expiry
+	// (the access token's) moved by as much as the ID token's exp claim
+	// differs from the access token's, both by the server's clock.
+	IDExpiry time.Time
+
+	// Obtained is when the tokens were issued by the local clock: Expiry
+	// less the access token's lifetime (exp − iat); zero when its claims
+	// do not say. It tells how long the tokens live (earlyExpiry).
+	Obtained time.Time
 }
 
-// newSession records the tokens of tok, asked for at obtained and received
-// at received. The access token's expiry is the library's; the ID token's
-// is its own lifetime (exp − iat) counted from received.
-func newSession(o *options, tok *oauth2.Token, obtained, received time.Time) *session {
+// newSession is s with what its tokens tell.
+func newSession(s cognito.Session) *session {
+	ses := &session{Session: s, IDExpiry: s.Expiry}
+	access, err := jwt.ParseUnverified(s.AccessToken)
+	if err != nil {
+		return ses
+	}
+	if life, ok := access.Lifetime(); ok {
+		ses.Obtained = s.Expiry.Add(-life)
+	}
+	id, err := jwt.ParseUnverified(s.IDToken)
+	if diff := id.Exp - access.Exp; err == nil && id.Exp > 0 && access.Exp > 0 && max(diff, -diff) <= maxExpiryGap {
+		ses.IDExpiry = s.Expiry.Add(time.Duration(diff) * time.Second)
+	}
+	return ses
+}
+
+// maxExpiryGap bounds, in seconds, how far apart the expiries of the two
+// tokens may be to be believed: a day, the longest life Cognito gives
+// either token.
+const maxExpiryGap = 24 * 60 * 60
+
+// sessionOf is the session of a token from the library.
+func sessionOf(tok *oauth2.Token) *session {
 	access, _ := tok.Extra("access_token").(string)
 	if access == "" {
 		access = tok.AccessToken
 	}
-	id := cognito.IDToken(tok)
-	idExpiry := tok.Expiry
-	if c, err := jwt.ParseUnverified(id); err == nil {
-		if life, ok := c.Lifetime(); ok {
-			idExpiry = received.Add(life)
-		}
-	}
-	return &session{
-		Version:      sessionVersion,
-		UserPoolID:   o.poolID,
-		ClientID:     o.clientID,
-		Username:     o.username,
-		Endpoint:     o.endpoint,
-		TokenType:    "Bearer",
+	return newSession(cognito.Session{
 		AccessToken:  access,
-		AccessExpiry: tok.Expiry,
-		IDToken:      id,
-		IDExpiry:     idExpiry,
+		IDToken:      cognito.IDToken(tok),
 		RefreshToken: tok.RefreshToken,
-		Obtained:     obtained,
-	}
+		Expiry:       tok.Expiry,
+		Device:       cognito.DeviceOf(tok),
+	})
 }
 
 // savedToken is the session as a token for [cognito.Config.TokenSource],
@@ -94,48 +94,83 @@ func (s *session) savedToken(expiry time.Time) *oauth2.Token {
 	}).WithExtra(map[string]any{"id_token": s.IDToken})
 }
 
-// tokens are the session's tokens, for [cli.keepSecret].
+// tokens are the session's secrets, for [cli.keepSecret]: its tokens and
+// its device's password.
 func (s *session) tokens() []string {
-	return []string{s.AccessToken, s.IDToken, s.RefreshToken}
+	t := []string{s.AccessToken, s.IDToken, s.RefreshToken}
+	if s.Device != nil {
+		t = append(t, s.Device.Password)
+	}
+	return t
 }
 
-// complete reports whether a session read from disk has what it needs and
-// belongs to o: the same pool, app client and server, and the same user
-// name but for letter case.
-func (s *session) complete(o *options) bool {
-	return s.Version == sessionVersion &&
-		s.UserPoolID == o.poolID && s.ClientID == o.clientID && s.Endpoint == o.endpoint &&
-		strings.EqualFold(s.Username, o.username) &&
-		s.AccessToken != "" && s.RefreshToken != "" &&
-		!s.AccessExpiry.IsZero() && !s.IDExpiry.IsZero() && !s.Obtained.IsZero()
+// usable reports whether a session read from disk has what it needs and
+// no token of it names a pool or app client other than o's (its claims,
+// unverified). The file's name says whose session it is; this catches a
+// file copied or written by hand.
+func (s *session) usable(o *options) bool {
+	return s.AccessToken != "" && s.RefreshToken != "" && !s.Expiry.IsZero() &&
+		issuedFor(s.AccessToken, o) && issuedFor(s.IDToken, o)
 }
 
-// store is the cache file of one user of one app client, with its lock,
-// in a cache directory opened once: every file is reached through root, so
-// the directory checked when it was opened is the one used throughout.
+// issuedFor reports whether the (unverified) claims of token, if it is a
+// JWT, leave it possible that it was issued to o's app client by o's
+// pool: its issuer's path is the pool ID, and its client_id (access
+// tokens) and aud (ID tokens) are the client ID, those it has.
+func issuedFor(token string, o *options) bool {
+	var claims struct {
+		Iss      string `json:"iss"`
+		ClientID string `json:"client_id"`
+		Aud      any    `json:"aud"` // a string, or a list of them
+	}
+	if jwt.DecodeUnverified(token, &claims) != nil {
+		return true // nothing to tell
+	}
+	if claims.Iss != "" {
+		u, err := url.Parse(claims.Iss)
+		if err != nil || u.Path != "/"+o.poolID {
+			return false
+		}
+	}
+	if claims.ClientID != "" && claims.ClientID != o.clientID {
+		return false
+	}
+	switch aud := claims.Aud.(type) {
+	case string:
+		return aud == "" || aud == o.clientID
+	case []any:
+		for _, a := range aud {
+			if a == o.clientID {
+				return true
+			}
+		}
+		return len(aud) == 0
+	}
+	return true
+}
+
+// store is the cache file of one user of one app client: a
+// [cognito.FileStore], which does the careful file handling (its lock,
+// atomic writes, no links followed), and the files earlier versions left
+// in the cache directory (migrate.go).
 type store struct {
-	dir  string   // for messages
-	root *os.Root // the directory
-	key  string   // file name stem: sessionKey
+	dir  string             // for messages
+	key  string             // file name stem: sessionKey
+	file *cognito.FileStore // <key>.json, locked by <key>.json.lock
+
+	// root is the cache directory, opened and checked once by openStore,
+	// for the files of earlier versions.
+	root *os.Root
 
 	// legacyKey, if set, is the stem an earlier version gave the same
 	// session: see migrate.
 	legacyKey string
-
-	// rand names temporary files; crypto/rand when nil.
-	rand io.Reader
 }
 
-// Names in the cache directory: <key>.json, <key>.lock and, while a
-// session is being saved, <key>.json.tmp-<random>.
-const (
-	sessionSuffix = ".json"
-	lockSuffix    = ".lock"
-	tempInfix     = ".json.tmp-"
-)
-
-// maxSessionSize bounds what load reads: a session is a few kilobytes.
-const maxSessionSize = 1 << 20
+// sessionSuffix ends the name of a cache file: <key>.json. The lock is
+// <key>.json.lock and, while a session is being saved, there is a
+// <key>.json.tmp-<random>: FileStore's names.
+const sessionSuffix = ".json"
 
 // openStore opens the cache directory and finds the cache file for o. The
 // file name is a hash, so no flag value can lead out of the directory.
@@ -187,317 +222,128 @@ func hashKey(fields ...string) string {
 // needed, for the files named after key. The default directory (own) is
 // set to 0700 even when it already existed; one the user chose with the
 // environment variable is left as it is. Either is refused unless it
-// belongs to the user and no one else can write to it (checkDir), since
-// whoever can write to it could plant a session or block the lock.
+// belongs to the user and no one else can write to it, as FileStore
+// refuses it, but here before anything is sent to Cognito, and with a
+// word on $COGNITO_TOKEN_CACHE_DIR.
 func newStore(dir string, own bool, key string) (*store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating the cache directory: %w", err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
+	root, err := fileutil.OpenDir(dir, true, own)
+	var unsafe *fileutil.UnsafeDirError
+	switch {
+	case errors.As(err, &unsafe) && unsafe.Foreign():
+		return nil, fmt.Errorf("refusing the cache directory %s: it belongs to user %d, not to you (%d); set $%s to a directory of your own (mkdir -m 700 DIR)", dir, unsafe.Owner, unsafe.User, envCacheDir)
+	case errors.As(err, &unsafe):
+		return nil, fmt.Errorf("refusing the cache directory %s: other users can write to it (mode %04o); run 'chmod go-w %s', or set $%s to a directory only you can write to", dir, unsafe.Mode, dir, envCacheDir)
+	case err != nil:
 		return nil, fmt.Errorf("opening the cache directory: %w", err)
 	}
-	if err := checkRoot(root, dir, own); err != nil {
-		root.Close()
-		return nil, err
-	}
-	return &store{dir: dir, root: root, key: key}, nil
-}
-
-// checkRoot secures (own) and checks the directory root holds, through a
-// handle on it rather than its path, which could have changed since.
-func checkRoot(root *os.Root, dir string, own bool) error {
-	d, err := root.Open(".")
-	if err != nil {
-		return fmt.Errorf("opening the cache directory: %w", err)
-	}
-	defer d.Close()
-	if own {
-		if err := d.Chmod(0o700); err != nil {
-			return fmt.Errorf("securing the cache directory: %w", err)
-		}
-	}
-	fi, err := d.Stat()
-	if err != nil {
-		return fmt.Errorf("checking the cache directory: %w", err)
-	}
-	return checkDir(dir, fi)
+	return &store{dir: dir, key: key, root: root, file: cognito.NewFileStore(filepath.Join(dir, key+sessionSuffix))}, nil
 }
 
 // close closes the cache directory.
 func (s *store) close() { s.root.Close() }
 
-func (s *store) path() string { return filepath.Join(s.dir, s.key+sessionSuffix) }
+// path is the cache file's.
+func (s *store) path() string { return s.file.Path() }
 
-// lock takes the session's lock file, waiting while another process or
+// lock takes the session's lock, waiting while another process or
 // goroutine holds it, and returns the function that releases it. Callers
-// re-read the session once they hold it. The holder then removes the
-// temporary files left by a save that was cut short: only the lock's
-// holder saves, so none of them is in use.
+// re-read the session once they hold it. FileStore then removes the
+// temporary files a save cut short left; the holder removes those an
+// earlier version left under legacyKey.
 func (s *store) lock(ctx context.Context) (unlock func(), err error) {
 	wait, cancel := context.WithTimeout(ctx, lockTimeout)
 	defer cancel()
-	unlock, err = acquireLock(wait, s.root, s.key+lockSuffix)
+	unlock, err = s.file.Lock(wait)
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("another cognito-token has held the lock on the session for over %v", lockTimeout)
 		}
-		return nil, fmt.Errorf("locking the cached session: %w", s.pathErr(err))
+		return nil, fmt.Errorf("locking the cached session: %w", fileErr(err))
 	}
 	// Best effort: a file that cannot be removed now is tried again by the
 	// next command, and logout reports it.
-	_ = s.removeTemps()
+	_ = s.removeLegacyTemps()
 	return unlock, nil
 }
 
-// load reads the session of o, which must exist and be complete. A
-// session cached by an earlier version is taken over (migrate).
-func (s *store) load(o *options) (*session, error) {
-	b, err := s.read(s.key + sessionSuffix)
-	var nf *notFileError
+// load reads the session of o, which must exist and be usable. A session
+// cached by an earlier version is taken over (migrate.go); the caller
+// holds the lock.
+func (s *store) load(ctx context.Context, o *options) (*session, error) {
+	saved, err := s.file.Load(ctx)
+	var nf *fileutil.NotFileError
+	var ses *session
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if ses := s.migrate(o); ses != nil {
-			return ses, nil
-		}
-		return nil, &needLoginError{why: fmt.Sprintf("no session is cached for %s", o.username), missing: true}
 	case errors.As(err, &nf):
 		return nil, &needLoginError{why: "the cached session " + nf.Error()}
+	case errors.Is(err, cognito.ErrSessionFormat):
+		ses = s.upgrade(ctx, o)
 	case err != nil:
-		return nil, fmt.Errorf("reading the cached session: %w", s.pathErr(err))
+		return nil, fmt.Errorf("reading the cached session: %w", fileErr(err))
+	case saved == nil:
+		if ses = s.migrate(ctx, o); ses == nil {
+			return nil, &needLoginError{why: fmt.Sprintf("no session is cached for %s", o.username), missing: true}
+		}
+	default:
+		ses = newSession(*saved)
 	}
-	var ses session
-	if err := json.Unmarshal(b, &ses); err != nil || !ses.complete(o) {
+	if ses == nil || !ses.usable(o) {
 		return nil, &needLoginError{why: fmt.Sprintf("the cached session in %s is corrupt or from another version", s.path())}
 	}
-	return &ses, nil
+	return ses, nil
 }
 
-// migrate takes over the session an earlier cognito-token cached for o
-// under legacyKey, if it is complete and came from the server o names:
-// Cognito itself without --endpoint, another server with it, as the ID
-// token's issuer tells (earlier versions kept no endpoint, and used one
-// file for both). The session is saved under the current key, then the
-// old file removed. The caller holds the lock. Anything else leaves the
-// old file as it is, and returns nil.
-func (s *store) migrate(o *options) *session {
-	if s.legacyKey == "" {
+// device is the device the cached session of o is remembered with, or
+// nil: read without the lock, for a sign-in to prove.
+func (s *store) device(ctx context.Context, o *options) *cognito.Device {
+	saved, err := s.file.Load(ctx)
+	if err != nil || saved == nil || !newSession(*saved).usable(o) {
 		return nil
 	}
-	b, err := s.read(s.legacyKey + sessionSuffix)
-	if err != nil {
-		return nil
-	}
-	var ses session
-	if err := json.Unmarshal(b, &ses); err != nil || ses.Endpoint != "" {
-		return nil
-	}
-	ses.Endpoint = o.endpoint
-	if !ses.complete(o) || cognitoIssuer(ses.IDToken, o.poolID) != (o.endpoint == "") {
-		return nil
-	}
-	if err := s.save(&ses); err != nil {
-		return &ses // usable now; the next command tries again
-	}
-	_ = s.root.Remove(s.legacyKey + sessionSuffix) // if it stays, it is never read again
-	return &ses
+	return saved.Device
 }
 
-// cognitoIssuer reports whether the (unverified) issuer of the ID token is
-// Cognito's for the pool, https://cognito-idp.<region>.amazonaws.com/<pool
-// ID> (.amazonaws.com.cn in China).
-func cognitoIssuer(idToken, poolID string) bool {
-	var claims struct {
-		Iss string `json:"iss"`
-	}
-	if jwt.DecodeUnverified(idToken, &claims) != nil {
-		return false
-	}
-	u, err := url.Parse(claims.Iss)
-	return err == nil && u.Scheme == "https" && u.Path == "/"+poolID &&
-		strings.HasPrefix(u.Host, "cognito-idp.") &&
-		(strings.HasSuffix(u.Host, ".amazonaws.com") || strings.HasSuffix(u.Host, ".amazonaws.com.cn"))
-}
-
-// read returns the content of the regular file name, at most
-// maxSessionSize bytes of it.
-func (s *store) read(name string) ([]byte, error) {
-	f, err := openFile(s.root, name, os.O_RDONLY, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, maxSessionSize))
-}
-
-// save writes the session to a new temporary file in the cache directory
-// and renames it into place, so that readers see the old file or the new
-// one, never a part. The rename replaces whatever has the session's name,
-// a symbolic link too, and writes through nothing. The temporary file is
-// removed if anything fails.
-func (s *store) save(ses *session) (err error) {
-	b, err := json.MarshalIndent(ses, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding the session: %w", err)
-	}
-	name, f, err := s.createTemp()
-	if err != nil {
-		return fmt.Errorf("saving the session: %w", s.pathErr(err))
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			s.root.Remove(name)
-			err = fmt.Errorf("saving the session: %w", s.pathErr(err))
-		}
-	}()
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return s.root.Rename(name, s.key+sessionSuffix)
-}
-
-// createTemp creates a new file, mode 0600, with a random name of the
-// session's temporary files. O_EXCL makes the kernel refuse a name that
-// exists, a symbolic link included, so nothing planted can receive the
-// session: another name is tried.
-func (s *store) createTemp() (string, *os.File, error) {
-	r := s.rand
-	if r == nil {
-		r = rand.Reader
-	}
-	for range 16 {
-		var b [8]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return "", nil, err
-		}
-		name := s.key + tempInfix + hex.EncodeToString(b[:])
-		f, err := s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		return name, f, err
-	}
-	return "", nil, errors.New("no free name for a temporary file")
-}
-
-// removeTemps removes the session's temporary files, those an earlier
-// version named after legacyKey too. A save cut short (a login
-// interrupted, a crash) can leave one holding a live refresh token.
-func (s *store) removeTemps() error {
-	d, err := s.root.Open(".")
-	if err != nil {
-		return err
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		if strings.HasPrefix(name, s.key+tempInfix) || (s.legacyKey != "" && strings.HasPrefix(name, s.legacyKey+tempInfix)) {
-			if rmErr := s.root.Remove(name); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
-				err = rmErr
-			}
-		}
-	}
-	return err
-}
-
-// remove deletes the session file, a missing one being fine, and any
-// temporary file of the session. The lock file stays: with flock
-// (lock_unix.go), removing it while another process waits on it would let
-// two processes hold "the" lock at once.
-func (s *store) remove() error {
-	err := s.root.Remove(s.key + sessionSuffix)
-	if errors.Is(err, fs.ErrNotExist) {
-		err = nil
-	}
-	if err == nil {
-		err = s.removeTemps()
-	}
-	if err != nil {
-		return fmt.Errorf("removing the cached session: %w", s.pathErr(err))
+// save replaces the cached session with ses. The caller holds the lock.
+func (s *store) save(ctx context.Context, ses *session) error {
+	if err := s.file.Save(ctx, &ses.Session); err != nil {
+		return fmt.Errorf("saving the session: %w", fileErr(err))
 	}
 	return nil
 }
 
-// pathErr puts the cache directory in front of the bare file names that
-// os.Root's errors carry.
-func (s *store) pathErr(err error) error {
-	var pe *fs.PathError
-	var le *os.LinkError
+// remove deletes the session file, a missing one being fine, and any
+// temporary file of the session. The lock file stays (see FileStore).
+func (s *store) remove(ctx context.Context) error {
+	err := s.file.Save(ctx, nil)
+	if err == nil {
+		err = s.removeLegacyTemps()
+	}
+	if err != nil {
+		return fmt.Errorf("removing the cached session: %w", fileErr(err))
+	}
+	return nil
+}
+
+// fileErr is the error of the file or directory inside err, which a
+// FileStore's error wraps with words of its own, or err.
+func fileErr(err error) error {
+	var (
+		nf *fileutil.NotFileError
+		ud *fileutil.UnsafeDirError
+		pe *fs.PathError
+		le *os.LinkError
+	)
 	switch {
-	case errors.As(err, &pe) && !filepath.IsAbs(pe.Path):
-		pe.Path = filepath.Join(s.dir, pe.Path)
-	case errors.As(err, &le) && !filepath.IsAbs(le.New):
-		le.Old, le.New = filepath.Join(s.dir, le.Old), filepath.Join(s.dir, le.New)
+	case errors.As(err, &nf):
+		return nf
+	case errors.As(err, &ud):
+		return ud
+	case errors.As(err, &pe):
+		return pe
+	case errors.As(err, &le):
+		return le
 	}
 	return err
-}
-
-// notFileError means a name in the cache directory is a symbolic link or
-// something else that is not a regular file. cognito-token never follows
-// or opens one: whoever planted it could show a session of their own,
-// redirect a write, or make a read wait for ever (a FIFO).
-type notFileError struct {
-	path string
-	mode fs.FileMode
-}
-
-func (e *notFileError) Error() string {
-	what := "special file"
-	switch {
-	case e.mode&fs.ModeSymlink != 0:
-		what = "symbolic link"
-	case e.mode.IsDir():
-		what = "directory"
-	}
-	return fmt.Sprintf("%s is a %s, not a file; cognito-token follows no links: remove it", e.path, what)
-}
-
-// openFile opens name in root, as root.OpenFile does, but only if it is a
-// regular file, never through a symbolic link: the effect of O_NOFOLLOW.
-// (os.Root itself opens with O_NOFOLLOW but then follows a link that stays
-// inside the directory.) The name is checked with Lstat before the open,
-// so that a FIFO is never opened, and after it, so that the file opened is
-// the one now at name, not one a link swapped in meanwhile led to.
-func openFile(root *os.Root, name string, flag int, perm os.FileMode) (*os.File, error) {
-	notFile := func(fi fs.FileInfo) error {
-		return &notFileError{path: filepath.Join(root.Name(), name), mode: fi.Mode()}
-	}
-	fi, err := root.Lstat(name)
-	switch {
-	case err == nil && !fi.Mode().IsRegular():
-		return nil, notFile(fi)
-	case err != nil && (flag&os.O_CREATE == 0 || !errors.Is(err, fs.ErrNotExist)):
-		return nil, err
-	}
-	f, err := root.OpenFile(name, flag, perm)
-	if err != nil {
-		return nil, err
-	}
-	opened, err := f.Stat()
-	if err == nil {
-		fi, err = root.Lstat(name)
-	}
-	switch {
-	case err != nil:
-	case !fi.Mode().IsRegular():
-		err = notFile(fi)
-	case !os.SameFile(opened, fi):
-		err = fmt.Errorf("%s changed while it was opened", filepath.Join(root.Name(), name))
-	default:
-		return f, nil
-	}
-	f.Close()
-	return nil, err
 }
 
 // lockedStore resolves o, reads the secret from stdin if asked, and opens
@@ -531,6 +377,6 @@ func (c *cli) lockedSession(ctx context.Context, o *options) (st *store, ses *se
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ses, err = st.load(o)
+	ses, err = st.load(ctx, o)
 	return st, ses, unlock, err
 }

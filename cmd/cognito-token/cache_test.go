@@ -1,26 +1,32 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-e8acf5fd/cognito"
 )
 
+// TestCacheFiles: the cache file is a cognito.FileStore's, private to
+// the user, with the tokens, their expiry and nothing else.
 func TestCacheFiles(t *testing.T) {
 	t.Parallel()
 	p := newPool(t)
 	h := p.harness(t)
+	before := time.Now()
 	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
 
 	st := h.store()
@@ -32,18 +38,22 @@ func TestCacheFiles(t *testing.T) {
 	b, err := os.ReadFile(st.path())
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), p.password)
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal(b, &fields))
+	assert.ElementsMatch(t, []string{"version", "access_token", "id_token", "refresh_token", "expiry"}, slices.Collect(maps.Keys(fields)))
+	assert.Equal(t, 2.0, fields["version"])
 
 	ses := h.session()
-	assert.Equal(t, p.srv.UserPoolID, ses.UserPoolID)
-	assert.Equal(t, p.srv.ClientID, ses.ClientID)
-	assert.Equal(t, p.alias, ses.Username)
-	assert.Equal(t, "Bearer", ses.TokenType)
-	for _, tok := range []string{ses.AccessToken, ses.IDToken, ses.RefreshToken} {
-		assert.Contains(t, string(b), tok)
-	}
-	assert.WithinDuration(t, time.Now(), ses.Obtained, time.Minute)
-	assert.WithinDuration(t, ses.Obtained.Add(time.Hour), ses.AccessExpiry, time.Minute)
-	assert.WithinDuration(t, ses.Obtained.Add(time.Hour), ses.IDExpiry, time.Minute)
+	saved, err := cognito.NewFileStore(st.path()).Load(context.Background())
+	require.NoError(t, err, "a program using the library reads the cache")
+	sameSession(t, &ses.Session, saved)
+	assert.Nil(t, ses.Device, "the pool tracks no devices")
+	assert.Equal(t, "access", p.claims(t, ses.AccessToken)["token_use"])
+	assert.Equal(t, "id", p.claims(t, ses.IDToken)["token_use"])
+	assert.NotEmpty(t, ses.RefreshToken)
+	assert.WithinRange(t, ses.Obtained, before.Add(-time.Second), time.Now())
+	assert.WithinDuration(t, ses.Obtained.Add(time.Hour), ses.Expiry, time.Second)
+	assert.WithinDuration(t, ses.Expiry, ses.IDExpiry, time.Second)
 }
 
 func TestCacheFileNames(t *testing.T) {
@@ -105,6 +115,32 @@ func TestSessionKey(t *testing.T) {
 	assert.Contains(t, r.stderr, "no session is cached for "+p.alias)
 }
 
+// writeV1 writes ses to path as cognito-token cached sessions before its
+// cache was a cognito.FileStore (format version 1), for o; without
+// endpoint, as versions before that wrote them, with no endpoint field.
+func writeV1(t *testing.T, path string, o *options, ses *session, endpoint bool) {
+	t.Helper()
+	v1 := map[string]any{
+		"version":             1,
+		"user_pool_id":        o.poolID,
+		"client_id":           o.clientID,
+		"username":            o.username,
+		"token_type":          "Bearer",
+		"access_token":        ses.AccessToken,
+		"access_token_expiry": ses.Expiry,
+		"id_token":            ses.IDToken,
+		"id_token_expiry":     ses.IDExpiry,
+		"refresh_token":       ses.RefreshToken,
+		"obtained":            ses.Obtained,
+	}
+	if endpoint && o.endpoint != "" {
+		v1["endpoint"] = o.endpoint
+	}
+	b, err := json.MarshalIndent(v1, "", "  ")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+}
+
 // TestLegacyCacheMigrated: a session cached by an earlier version, under
 // the name it used, is taken over if it came from the server named now,
 // and left alone otherwise.
@@ -132,64 +168,114 @@ func TestLegacyCacheMigrated(t *testing.T) {
 			ses := h.plant(time.Now().Add(time.Hour), map[string]any{"iss": tt.iss})
 			st := h.store()
 			legacy := filepath.Join(st.dir, legacyKey(h.options())+sessionSuffix)
-			var old map[string]any // as earlier versions wrote it: no endpoint
-			b, err := os.ReadFile(st.path())
-			require.NoError(t, err)
-			require.NoError(t, json.Unmarshal(b, &old))
-			delete(old, "endpoint")
-			b, err = json.Marshal(old)
-			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(legacy, b, 0o600))
+			writeV1(t, legacy, h.options(), ses, false)
 			require.NoError(t, os.Remove(st.path()))
+			stale := filepath.Join(st.dir, legacyKey(h.options())+sessionSuffix+".tmp-0123456789abcdef")
+			require.NoError(t, os.WriteFile(stale, []byte("{}"), 0o600))
 
 			if !tt.migrated {
 				r := h.mustRun(exitFailure, "", "token")
 				assert.Contains(t, r.stderr, "no session is cached")
 				assert.FileExists(t, legacy, "left alone")
 				assert.NoFileExists(t, st.path())
+				assert.NoFileExists(t, stale, "a temporary file of an earlier version is removed all the same")
 				return
 			}
 			r := h.mustRun(exitOK, "", "token")
 			assert.Equal(t, ses.AccessToken+"\n", r.stdout)
 			assert.NoFileExists(t, legacy)
-			assert.Equal(t, tt.endpoint, h.session().Endpoint, "saved under the current name")
+			assert.NoFileExists(t, stale)
+			saved, err := cognito.NewFileStore(st.path()).Load(context.Background())
+			require.NoError(t, err, "saved under the current name, in the current format")
+			sameSession(t, &ses.Session, saved)
 			r = h.mustRun(exitOK, "", "token", "--id")
 			assert.Equal(t, ses.IDToken+"\n", r.stdout)
 		})
 	}
 }
 
+// TestVersion1CacheUpgraded: a session that cognito-token cached under
+// the current name before its cache was a FileStore is taken over if it
+// is the user's, and saved in the new format, its expiries then worked
+// out from the tokens.
+func TestVersion1CacheUpgraded(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	h := p.harness(t)
+	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	ses := h.session()
+	st := h.store()
+
+	other := *h.options()
+	other.username = "mallory@example.com"
+	writeV1(t, st.path(), &other, ses, true)
+	r := h.mustRun(exitFailure, "", "token")
+	assert.Contains(t, r.stderr, "the cached session in "+st.path()+" is corrupt or from another version")
+	b, err := os.ReadFile(st.path())
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"version": 1`, "left as it is")
+
+	writeV1(t, st.path(), h.options(), ses, true)
+	calls := p.srv.Calls("GetTokensFromRefreshToken")
+	r = h.mustRun(exitOK, "", "token")
+	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
+	assert.Equal(t, calls, p.srv.Calls("GetTokensFromRefreshToken"), "still valid: no renewal")
+	saved, err := cognito.NewFileStore(st.path()).Load(context.Background())
+	require.NoError(t, err)
+	sameSession(t, &ses.Session, saved)
+	again := h.session()
+	sameSession(t, &ses.Session, &again.Session)
+	assert.True(t, ses.IDExpiry.Equal(again.IDExpiry))
+	assert.True(t, ses.Obtained.Equal(again.Obtained))
+}
+
+// sameSession asserts that got is want, the expiries the same instant.
+func sameSession(t *testing.T, want, got *cognito.Session) {
+	t.Helper()
+	if !assert.NotNil(t, got) {
+		return
+	}
+	assert.True(t, want.Expiry.Equal(got.Expiry), "expiry %v, want %v", got.Expiry, want.Expiry)
+	w, g := *want, *got
+	w.Expiry, g.Expiry = time.Time{}, time.Time{}
+	assert.Equal(t, w, g)
+}
+
 func TestCorruptCache(t *testing.T) {
 	t.Parallel()
 	p := newPool(t)
-	for name, content := range map[string]string{
-		"not JSON":      "{not json",
-		"empty":         "",
-		"no tokens":     `{"version":1}`,
-		"other user":    "",
-		"other version": "",
-	} {
-		t.Run(name, func(t *testing.T) {
+	tests := []struct {
+		name  string
+		write func(h *harness, st *store)
+	}{
+		{"not JSON", content("{not json")},
+		{"empty", content("")},
+		{"no tokens", content(`{"version":2}`)},
+		{"no refresh token", content(`{"version":2,"access_token":"a","expiry":"2030-01-01T00:00:00Z"}`)},
+		{"another version", content(`{"version":99,"access_token":"a"}`)},
+		{"another pool's", func(h *harness, _ *store) {
+			h.plant(time.Now().Add(time.Hour), map[string]any{"iss": p.srv.URL + "/us-east-1_Other"})
+		}},
+		{"another app client's", func(h *harness, _ *store) {
+			h.plant(time.Now().Add(time.Hour), map[string]any{"client_id": "other-client", "aud": "other-client"})
+		}},
+		{"another user's, version 1", func(h *harness, st *store) {
+			o := *h.options()
+			o.username = "mallory@example.com"
+			writeV1(h.t, st.path(), &o, h.session(), true)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := p.harness(t)
 			h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
 			st := h.store()
-			switch name {
-			case "other user", "other version":
-				ses := h.session()
-				if name == "other user" {
-					ses.Username = "mallory@example.com"
-				} else {
-					ses.Version = 99
-				}
-				require.NoError(t, st.save(ses))
-			default:
-				require.NoError(t, os.WriteFile(st.path(), []byte(content), 0o600))
-			}
+			tt.write(h, st)
 
 			r := h.mustRun(exitFailure, "", "token")
 			assert.Empty(t, r.stdout)
-			assert.Contains(t, r.stderr, "corrupt")
+			assert.Contains(t, r.stderr, "the cached session in "+st.path()+" is corrupt or from another version")
 			assert.Contains(t, r.stderr, "run 'cognito-token login'")
 
 			r = h.mustRun(exitFailure, "", "logout")
@@ -202,57 +288,11 @@ func TestCorruptCache(t *testing.T) {
 	}
 }
 
-func TestSaveLeavesNoTemporaryFile(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	st := testStore(t, dir, "k")
-	// A directory where the file should be makes the rename fail.
-	require.NoError(t, os.Mkdir(st.path(), 0o700))
-	err := st.save(&session{Version: sessionVersion, AccessToken: "a"})
-	require.Error(t, err)
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	require.Len(t, entries, 1)
-	assert.Equal(t, "k.json", entries[0].Name())
-}
-
-func TestLockExcludes(t *testing.T) {
-	t.Parallel()
-	st := testStore(t, filepath.Join(t.TempDir(), "cache"), "k")
-	ctx := context.Background()
-	var holders, most atomic.Int32
-	done := make(chan error)
-	for range 4 {
-		go func() {
-			unlock, err := st.lock(ctx)
-			if err == nil {
-				n := holders.Add(1)
-				for {
-					m := most.Load()
-					if n <= m || most.CompareAndSwap(m, n) {
-						break
-					}
-				}
-				time.Sleep(20 * time.Millisecond)
-				holders.Add(-1)
-				unlock()
-			}
-			done <- err
-		}()
+// content writes s as the cache file.
+func content(s string) func(h *harness, st *store) {
+	return func(h *harness, st *store) {
+		require.NoError(h.t, os.WriteFile(st.path(), []byte(s), 0o600))
 	}
-	for range 4 {
-		require.NoError(t, <-done)
-	}
-	assert.Equal(t, int32(1), most.Load(), "one holder at a time")
-
-	// A waiter gives up when its context ends.
-	unlock, err := st.lock(ctx)
-	require.NoError(t, err)
-	defer unlock()
-	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancel()
-	_, err = st.lock(short)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
 // TestDefaultCacheDirMode: the default cache directory is made 0700 even
@@ -273,15 +313,6 @@ func TestDefaultCacheDirMode(t *testing.T) {
 	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
 	assert.Equal(t, os.FileMode(0o700), fileMode(t, dir))
 	assert.Equal(t, os.FileMode(0o600), fileMode(t, h.store().path()))
-}
-
-// testStore opens the store of key in dir, closed when the test ends.
-func testStore(t *testing.T, dir, key string) *store {
-	t.Helper()
-	st, err := newStore(dir, false, key)
-	require.NoError(t, err)
-	t.Cleanup(st.close)
-	return st
 }
 
 // symlink makes a symbolic link, or skips the test where the system does
@@ -355,7 +386,7 @@ func TestSymlinkedLock(t *testing.T) {
 	h := p.harness(t)
 	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
 	st := h.store()
-	lock := filepath.Join(st.dir, st.key+lockSuffix)
+	lock := st.path() + ".lock"
 	require.NoError(t, os.Remove(lock))
 	outside := t.TempDir()
 	missing, existing := filepath.Join(outside, "created"), filepath.Join(outside, "existing")
@@ -376,28 +407,6 @@ func TestSymlinkedLock(t *testing.T) {
 	assert.Equal(t, "precious", string(b))
 }
 
-// TestTempFileNeverFollowsLink: save creates its temporary file with
-// O_EXCL, so a link planted at the name it picks receives nothing; it
-// picks another.
-func TestTempFileNeverFollowsLink(t *testing.T) {
-	t.Parallel()
-	st := testStore(t, t.TempDir(), "k")
-	st.rand = bytes.NewReader(append(bytes.Repeat([]byte{0}, 8), bytes.Repeat([]byte{1}, 8)...))
-	victim := filepath.Join(t.TempDir(), "victim")
-	require.NoError(t, os.WriteFile(victim, []byte("precious"), 0o600))
-	symlink(t, victim, filepath.Join(st.dir, "k"+tempInfix+"0000000000000000"))
-
-	ses := &session{Version: sessionVersion, AccessToken: "a"}
-	require.NoError(t, st.save(ses))
-	b, err := os.ReadFile(victim)
-	require.NoError(t, err)
-	assert.Equal(t, "precious", string(b))
-	b, err = os.ReadFile(st.path())
-	require.NoError(t, err)
-	assert.Contains(t, string(b), `"access_token": "a"`)
-	assert.NoFileExists(t, filepath.Join(st.dir, "k"+tempInfix+"0101010101010101"), "renamed into place")
-}
-
 // TestStaleTempFiles: a temporary file left by a save cut short holds a
 // refresh token; the next command removes it, logout too, and those of
 // other sessions stay.
@@ -414,14 +423,96 @@ func TestStaleTempFiles(t *testing.T) {
 				h.mustRun(exitOK, "", args...) // no session left: "nothing to do"
 			}
 			st := h.store()
-			stale := filepath.Join(st.dir, st.key+tempInfix+"deadbeefdeadbeef")
-			other := filepath.Join(st.dir, strings.Repeat("0", 32)+tempInfix+"deadbeefdeadbeef")
-			for _, name := range []string{stale, other} {
+			stale := st.path() + ".tmp-deadbeefdeadbeef"
+			legacy := filepath.Join(st.dir, legacyKey(h.options())+sessionSuffix+".tmp-deadbeefdeadbeef")
+			other := filepath.Join(st.dir, strings.Repeat("0", 32)+sessionSuffix+".tmp-deadbeefdeadbeef")
+			long := time.Now().Add(-time.Hour) // a save in progress takes less
+			for _, name := range []string{stale, legacy, other} {
 				require.NoError(t, os.WriteFile(name, []byte(`{"refresh_token":"still valid"}`), 0o600))
+				require.NoError(t, os.Chtimes(name, long, long))
 			}
 			h.mustRun(exitOK, "", args...)
 			assert.NoFileExists(t, stale)
+			assert.NoFileExists(t, legacy)
 			assert.FileExists(t, other)
 		})
 	}
+}
+
+// testDevice is a device as a pool that tracks devices hands out.
+func testDevice() *cognito.Device {
+	return &cognito.Device{Key: "us-east-1_0a1b2c3d-device", GroupKey: "-group", Password: "device-password-0123456789"}
+}
+
+// TestCachedDevice: the device a session is remembered with stays in the
+// cache through a renewal and through a new login, which proves it, and
+// its password never reaches stderr.
+func TestCachedDevice(t *testing.T) {
+	t.Parallel()
+	p := newPool(t)
+	h := p.harness(t)
+	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	ses := h.session()
+	ses.Device = testDevice()
+	h.save(ses)
+	h.secret(ses.Device.Password)
+
+	h.expire()
+	calls := p.srv.Calls("GetTokensFromRefreshToken")
+	r := h.mustRun(exitOK, "", "token")
+	assert.Equal(t, calls+1, p.srv.Calls("GetTokensFromRefreshToken"))
+	renewed := h.session()
+	assert.Equal(t, renewed.AccessToken+"\n", r.stdout)
+	assert.NotEqual(t, ses.AccessToken, renewed.AccessToken)
+	assert.Equal(t, testDevice(), renewed.Device, "kept through the renewal")
+
+	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	again := h.session()
+	assert.NotEqual(t, renewed.RefreshToken, again.RefreshToken, "a new sign-in")
+	assert.Equal(t, testDevice(), again.Device, "kept through the sign-in that proved it")
+
+	b, err := os.ReadFile(h.store().path())
+	require.NoError(t, err)
+	var fields struct {
+		Device map[string]string `json:"device"`
+	}
+	require.NoError(t, json.Unmarshal(b, &fields))
+	assert.Equal(t, map[string]string{"key": testDevice().Key, "group_key": testDevice().GroupKey, "password": testDevice().Password}, fields.Device)
+
+	h.mustRun(exitOK, "", "logout")
+	assert.NoFileExists(t, h.store().path())
+}
+
+// TestCachedDeviceSent: renewals and sign-ins name the cached session's
+// device to Cognito.
+func TestCachedDeviceSent(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	sent := map[string]string{} // operation: the device key it named
+	url := fakeAPI(t, func(op string, body []byte) (int, any) {
+		var in struct {
+			DeviceKey      string
+			AuthParameters map[string]string
+		}
+		if err := json.Unmarshal(body, &in); err != nil {
+			return 400, apiError("InvalidParameterException", "not JSON")
+		}
+		mu.Lock()
+		sent[op] = in.DeviceKey + in.AuthParameters["DEVICE_KEY"]
+		mu.Unlock()
+		return 400, apiError("InternalErrorException", "no")
+	})
+	h := fakeHarness(t, url)
+	ses := h.plant(time.Now().Add(-time.Second), nil)
+	ses.Device = testDevice()
+	h.save(ses)
+	h.secret(ses.Device.Password)
+
+	r := h.mustRun(exitFailure, "", "token")
+	assert.Contains(t, r.stderr, "renewing the session")
+	r = h.mustRun(exitFailure, "Pa55word!\n", "login", "--password-stdin", "--flow", "password")
+	assert.Contains(t, r.stderr, "InternalErrorException")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, map[string]string{"GetTokensFromRefreshToken": testDevice().Key, "InitiateAuth": testDevice().Key}, sent)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
@@ -81,7 +80,12 @@ func (c *cli) login(ctx context.Context, args []string) error {
 	conf.Password = password
 	conf.Challenge = ask
 	conf.ChallengeTimeout = cmp.Or(c.challengeTimeout, cognito.DefaultChallengeTimeout)
-	obtained := time.Now()
+	// A device the cached session is remembered with lets the sign-in
+	// prove it (DEVICE_SRP_AUTH) in place of an MFA code.
+	conf.Device = st.device(ctx, &o)
+	if conf.Device != nil {
+		c.keepSecret(conf.Device.Password)
+	}
 	tok, err := conf.Token(ctx)
 	if err != nil {
 		if ask.newPasswordSet.Load() {
@@ -101,7 +105,7 @@ func (c *cli) login(ctx context.Context, args []string) error {
 		}
 		return err // the library's error says what failed
 	}
-	ses := newSession(&o, tok, obtained, time.Now())
+	ses := sessionOf(tok)
 	c.keepSecret(ses.tokens()...)
 
 	unlock, err := st.lock(ctx)
@@ -110,11 +114,11 @@ func (c *cli) login(ctx context.Context, args []string) error {
 	}
 	// A session this one replaces: its refresh token is revoked once the
 	// new session is saved. Any error means there is none to revoke.
-	old, _ := st.load(&o)
+	old, _ := st.load(ctx, &o)
 	if old != nil {
 		c.keepSecret(old.tokens()...)
 	}
-	err = st.save(ses)
+	err = st.save(ctx, ses)
 	unlock() // the revocation below needs no lock
 	if err != nil {
 		return err

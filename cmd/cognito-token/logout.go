@@ -42,7 +42,7 @@ func (c *cli) logout(ctx context.Context, args []string) error {
 		c.msg("No session is cached for %s: nothing to do.", o.username)
 		return nil
 	case errors.As(err, &nl):
-		if rmErr := st.remove(); rmErr != nil {
+		if rmErr := st.remove(ctx); rmErr != nil {
 			return rmErr
 		}
 		return errors.New("the cached session was unreadable: deleted it without revoking its refresh token")
@@ -57,14 +57,14 @@ func (c *cli) logout(ctx context.Context, args []string) error {
 			// could no longer be revoked.
 			return fmt.Errorf("could not revoke the refresh token, so the session is kept: %w; run logout again once that is fixed, or 'cognito-token logout --force' to forget the session without revoking it", err)
 		}
-		if err := st.remove(); err != nil {
+		if err := st.remove(ctx); err != nil {
 			return err
 		}
 		c.msg("warning: could not revoke the refresh token: %v", err)
 		c.msg("Forgot the session of %s here, but its refresh token was NOT revoked: it stays valid until it expires.", o.username)
 		return nil
 	}
-	if err := st.remove(); err != nil {
+	if err := st.remove(ctx); err != nil {
 		return err
 	}
 	c.msg("Signed out %s: refresh token revoked, session deleted.", o.username)

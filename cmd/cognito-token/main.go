@@ -71,17 +71,21 @@
 //
 // # The session cache
 //
-// login keeps the session (access, ID and refresh tokens and their expiries,
-// never the password or the client secret) in a file of its own per user
-// pool, app client, user name (letter case aside) and --endpoint, under the
-// user's cache directory, such as ~/.cache/cognito-token on Linux, or in
-// $COGNITO_TOKEN_CACHE_DIR when it is set. The default directory is made
-// private to the user (0700); on Unix, any cache directory that belongs to
-// another user or that others can write to, such as /tmp, is refused. Each
-// file is 0600, written to a new temporary file and renamed into place;
-// cognito-token never follows a symbolic link in the directory. Several
-// token commands running at once take turns through a lock file, so an
-// expired session is renewed once. A token is renewed when it has less than
+// login keeps the session (access, ID and refresh tokens, their expiry and
+// the device the pool remembers, if any; never the password or the client
+// secret) in a file of its own per user pool, app client, user name
+// (letter case aside) and --endpoint, under the user's cache directory,
+// such as ~/.cache/cognito-token on Linux, or in $COGNITO_TOKEN_CACHE_DIR
+// when it is set. Each file is a cognito.FileStore, which a program using
+// the library can share. The default directory is made private to the
+// user (0700); on Unix, any cache directory that belongs to another user or
+// that others can write to, such as /tmp, is refused. Each file is 0600,
+// written to a new temporary file and renamed into place; cognito-token
+// never follows a symbolic link in the directory. Several token commands
+// running at once take turns through a lock file, so an expired session is
+// renewed once. Renewals name the session's device, and login proves it,
+// which on pools that remember devices takes the place of an MFA code.
+// Sessions cached by earlier versions are taken over. A token is renewed when it has less than
 // a minute left (or, for tokens living under two minutes, after half its
 // life). If the renewed session cannot be saved, the new token is printed
 // all the same, with a warning.

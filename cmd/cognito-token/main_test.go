@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed-e8acf5fd/cognito"
 	"github.com/seed-e8acf5fd/cognito/cognitotest"
 )
 
@@ -217,24 +218,28 @@ func (h *harness) store() *store {
 }
 
 // session reads the cached session, which must exist, and registers its
-// tokens as secrets.
+// secrets.
 func (h *harness) session() *session {
 	h.t.Helper()
-	ses, err := h.store().load(h.options())
+	ses, err := h.store().load(context.Background(), h.options())
 	require.NoError(h.t, err)
-	h.secret(ses.AccessToken, ses.IDToken, ses.RefreshToken)
+	h.secret(ses.tokens()...)
 	return ses
 }
 
+// save caches ses as the session of the harness's user.
+func (h *harness) save(ses *session) {
+	h.t.Helper()
+	require.NoError(h.t, h.store().save(context.Background(), ses))
+}
+
 // expire rewrites the cached session as if its tokens had expired a
-// second ago, an hour after they were obtained.
+// second ago.
 func (h *harness) expire() {
 	h.t.Helper()
 	ses := h.session()
-	now := time.Now()
-	ses.Obtained = now.Add(-time.Hour)
-	ses.AccessExpiry, ses.IDExpiry = now.Add(-time.Second), now.Add(-time.Second)
-	require.NoError(h.t, h.store().save(ses))
+	ses.Expiry = time.Now().Add(-time.Second)
+	h.save(ses)
 }
 
 // pool is a cognitotest pool with one user, who signs in with an email
@@ -580,27 +585,27 @@ func fakeHarness(t *testing.T, endpoint string) *harness {
 }
 
 // plant caches a session of h's user with made-up tokens, unsigned, that
-// expire at expiry and carry the claims given, and returns it.
+// expire at expiry and carry the claims given (over those of a Cognito
+// token of the harness's pool and app client), and returns it.
 func (h *harness) plant(expiry time.Time, claims map[string]any) *session {
 	h.t.Helper()
 	o := h.options()
-	c := map[string]any{"username": o.username, "jti": newUUID(), "iat": time.Now().Add(-time.Hour).Unix(), "exp": expiry.Unix()}
-	maps.Copy(c, claims)
-	ses := &session{
-		Version:      sessionVersion,
-		UserPoolID:   o.poolID,
-		ClientID:     o.clientID,
-		Username:     o.username,
-		Endpoint:     o.endpoint,
-		TokenType:    "Bearer",
-		AccessToken:  unsignedJWT(h.t, c),
-		AccessExpiry: expiry,
-		IDToken:      unsignedJWT(h.t, c),
-		IDExpiry:     expiry,
-		RefreshToken: "planted-refresh-token-" + newUUID(),
-		Obtained:     time.Now().Add(-time.Hour),
+	region, _, _ := strings.Cut(o.poolID, "_")
+	c := map[string]any{
+		"iss":      "https://cognito-idp." + region + ".amazonaws.com/" + o.poolID,
+		"username": o.username, "jti": newUUID(), "iat": time.Now().Add(-time.Hour).Unix(), "exp": expiry.Unix(),
 	}
-	require.NoError(h.t, h.store().save(ses))
+	access, id := maps.Clone(c), maps.Clone(c)
+	access["client_id"], id["aud"] = o.clientID, o.clientID
+	maps.Copy(access, claims)
+	maps.Copy(id, claims)
+	ses := newSession(cognito.Session{
+		AccessToken:  unsignedJWT(h.t, access),
+		IDToken:      unsignedJWT(h.t, id),
+		RefreshToken: "planted-refresh-token-" + newUUID(),
+		Expiry:       expiry,
+	})
+	h.save(ses)
 	h.secret(ses.tokens()...)
 	return ses
 }

@@ -88,21 +88,23 @@ func (c *cli) token(ctx context.Context, args []string) error {
 func (s *session) expiryOf(out output) time.Time {
 	switch out {
 	case printAccess:
-		return s.AccessExpiry
+		return s.Expiry
 	case printID, printExecCredential:
 		return s.IDExpiry
 	default:
-		if s.IDExpiry.Before(s.AccessExpiry) {
+		if s.IDExpiry.Before(s.Expiry) {
 			return s.IDExpiry
 		}
-		return s.AccessExpiry
+		return s.Expiry
 	}
 }
 
 // renewIfNeeded hands the session to the library's token source, which
 // returns it as it is while it is valid (no network call) and renews it
-// otherwise; a renewed session is saved, or, if that fails, used with a
-// warning. The caller holds the lock.
+// otherwise, naming the session's device if it has one; a renewed session
+// is saved, or, if that fails, used with a warning. The caller holds the
+// lock, so the library is given no Store: the CLI loads and saves the
+// session itself.
 func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *session, out output) (*session, error) {
 	expiry := ses.expiryOf(out)
 	if time.Now().Before(expiry.Add(-earlyExpiry(ses.Obtained, expiry))) {
@@ -114,8 +116,9 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 	// while the cached token is valid is dealt with below.
 	saved := ses.savedToken(expiry)
 	saved.Expiry = time.Unix(1, 0)
-	obtained := time.Now()
-	tok, err := c.config(o).TokenSource(ctx, saved).Token()
+	conf := c.config(o)
+	conf.Device = ses.Device
+	tok, err := conf.TokenSource(ctx, saved).Token()
 	switch {
 	case secretRefused(err):
 		// Logging in again would not help, and the session stays.
@@ -131,9 +134,9 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 	case err != nil:
 		return nil, fmt.Errorf("renewing the session: %w", err)
 	}
-	renewed := newSession(o, tok, obtained, time.Now())
+	renewed := sessionOf(tok)
 	c.keepSecret(renewed.tokens()...)
-	if err := st.save(renewed); err != nil {
+	if err := st.save(ctx, renewed); err != nil {
 		// The new token is valid all the same (disk full, read-only
 		// cache): print it, and renew again next time.
 		c.msg("warning: %v; the token printed is valid, but the next call renews it again", err)
@@ -233,8 +236,8 @@ func (c *cli) show(ses *session, out output, apiVersion string) error {
 		v = tokenJSON{
 			AccessToken:   ses.AccessToken,
 			IDToken:       ses.IDToken,
-			TokenType:     ses.TokenType,
-			Expiry:        rfc3339(ses.AccessExpiry),
+			TokenType:     "Bearer",
+			Expiry:        rfc3339(ses.Expiry),
 			IDTokenExpiry: rfc3339(ses.IDExpiry),
 		}
 	case printExecCredential:

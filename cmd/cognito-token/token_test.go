@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-e8acf5fd/cognito/internal/jwt"
 )
 
 func TestTokenRenewsExpiredSession(t *testing.T) {
@@ -29,7 +31,7 @@ func TestTokenRenewsExpiredSession(t *testing.T) {
 	assert.Equal(t, after.AccessToken+"\n", r.stdout, "the renewed session is cached")
 	assert.NotEqual(t, before.IDToken, after.IDToken)
 	assert.Equal(t, before.RefreshToken, after.RefreshToken, "Cognito sends no new refresh token: the old one is kept")
-	assert.WithinDuration(t, time.Now().Add(time.Hour), after.AccessExpiry, time.Minute)
+	assert.WithinDuration(t, time.Now().Add(time.Hour), after.Expiry, time.Minute)
 	assert.WithinDuration(t, time.Now().Add(time.Hour), after.IDExpiry, time.Minute)
 
 	r = h.mustRun(exitOK, "", "token")
@@ -39,7 +41,9 @@ func TestTokenRenewsExpiredSession(t *testing.T) {
 
 // TestIDTokenExpiryCounts checks that the expiry of the token printed decides
 // the renewal: an expired ID token is renewed for --id and --exec-credential
-// even while the access token is valid.
+// even while the access token is valid. The cache keeps one expiry, the
+// access token's; the ID token's is worked out from the two tokens' exp
+// claims.
 func TestIDTokenExpiryCounts(t *testing.T) {
 	t.Parallel()
 	p := newPool(t)
@@ -47,8 +51,17 @@ func TestIDTokenExpiryCounts(t *testing.T) {
 	h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
 	expireID := func() *session {
 		ses := h.session()
-		ses.IDExpiry = time.Now().Add(-time.Second)
-		require.NoError(t, h.store().save(ses))
+		// An ID token that expired a second ago, with an access token
+		// valid for an hour: a pool whose ID tokens live shorter.
+		var claims map[string]any
+		require.NoError(t, jwt.DecodeUnverified(ses.IDToken, &claims))
+		claims["exp"] = time.Now().Add(-time.Second).Unix()
+		ses.IDToken = unsignedJWT(t, claims)
+		ses = newSession(ses.Session)
+		require.WithinDuration(t, time.Now(), ses.IDExpiry, 2*time.Second)
+		require.WithinDuration(t, time.Now().Add(time.Hour), ses.Expiry, time.Minute)
+		h.save(ses)
+		h.secret(ses.IDToken)
 		return ses
 	}
 
@@ -111,9 +124,8 @@ func TestTransientRenewalFailure(t *testing.T) {
 	// Within the last minute of a still-valid token, a failed renewal
 	// prints the cached token with a warning.
 	ses := h.session()
-	ses.AccessExpiry = time.Now().Add(30 * time.Second)
-	ses.Obtained = time.Now().Add(-time.Hour)
-	require.NoError(t, h.store().save(ses))
+	ses.Expiry = time.Now().Add(30 * time.Second) // of a token living an hour
+	h.save(ses)
 	p.srv.FailNext("GetTokensFromRefreshToken", 1, "TooManyRequestsException")
 	r = h.mustRun(exitOK, "", "token")
 	assert.Equal(t, ses.AccessToken+"\n", r.stdout)

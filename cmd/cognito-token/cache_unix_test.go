@@ -74,13 +74,13 @@ func TestCacheDirRefused(t *testing.T) {
 func TestSpecialFiles(t *testing.T) {
 	t.Parallel()
 	p := newPool(t)
-	for _, suffix := range []string{sessionSuffix, lockSuffix} {
-		t.Run(suffix, func(t *testing.T) {
+	for _, suffix := range []string{"", ".lock"} {
+		t.Run("file"+suffix, func(t *testing.T) {
 			t.Parallel()
 			h := p.harness(t)
 			h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
 			st := h.store()
-			name := filepath.Join(st.dir, st.key+suffix)
+			name := st.path() + suffix
 			require.NoError(t, os.Remove(name))
 			require.NoError(t, syscall.Mkfifo(name, 0o600))
 			r := h.mustRun(exitFailure, "", "token")
