@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
@@ -157,6 +158,13 @@ func (c *cli) config(o *options) *cognito.Config {
 		Username:     o.username,
 		Flow:         o.cognitoFlow(),
 		API:          c.newClient(o),
+		// On pools where users opt in to remembered devices, a login from
+		// this machine is remembered, so the next one asks no MFA code.
+		RememberDevice: true,
+		DeviceName:     "cognito-token",
+		// The library's warnings (a device not confirmed, a session not
+		// saved) go to stderr like the command's own messages.
+		Logger: slog.New(slog.NewTextHandler(messageWriter{c}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 }
 

@@ -422,3 +422,34 @@ func TestLoginChallengeTimeout(t *testing.T) {
 		"cognito: the challenge handler did not answer the SMS_MFA challenge in time: context deadline exceeded\n", r.stderr)
 	assert.NoFileExists(t, h.store().path())
 }
+
+// TestLoginRememberedDevice: on a pool that remembers devices (opt-in),
+// the first login answers MFA and caches the device; the second proves
+// the device and asks no code; renewals name it.
+func TestLoginRememberedDevice(t *testing.T) {
+	t.Parallel()
+	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	p := newPool(t, cognitotest.WithDeviceTracking(cognitotest.DeviceConfig{ChallengeRequiredOnNewDevice: true, DeviceOnlyRememberedOnUserPrompt: true}))
+	p.srv.SetTOTP(p.username, secret)
+	h := p.harness(t)
+	code := totpCode(t, secret, time.Now())
+	h.secret(code)
+	r := h.mustRun(exitOK, p.password+"\n"+code+"\n", "login", "--password-stdin")
+	assert.Contains(t, r.stderr, "Code from your authenticator app")
+	devices := p.srv.Devices(p.username)
+	require.Len(t, devices, 1)
+	assert.True(t, devices[0].Remembered, "remembered on an opt-in pool")
+	assert.Equal(t, "cognito-token", devices[0].Name)
+
+	// The renewal names the device: the pool refuses it otherwise.
+	h.expire()
+	r = h.mustRun(exitOK, "", "token")
+	assert.NotEmpty(t, r.stdout)
+
+	r = h.mustRun(exitOK, p.password+"\n", "login", "--password-stdin")
+	assert.NotContains(t, r.stderr, "Code from your authenticator app", "no MFA on a remembered device")
+	assert.Len(t, p.srv.Devices(p.username), 1, "the same device")
+	// PASSWORD_VERIFIER and SOFTWARE_TOKEN_MFA, then PASSWORD_VERIFIER,
+	// DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER.
+	assert.Equal(t, 5, p.srv.Calls("RespondToAuthChallenge"))
+}

@@ -166,3 +166,12 @@ func escapeLen(s string) int {
 		return 1 // a lone ESC
 	}
 }
+
+// messageWriter writes each line it is given as a message (see msg):
+// cleaned of secrets and control characters, and after any open prompt.
+type messageWriter struct{ c *cli }
+
+func (w messageWriter) Write(p []byte) (int, error) {
+	w.c.msg("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
