@@ -13,7 +13,9 @@ import (
 )
 
 // TestCacheDirRefused: a cache directory that another user owns or can
-// write to is refused before anything is read, written or sent.
+// write to is refused before anything is read, written or sent. The
+// library's FileStore tests go through every kind of unsafe directory;
+// here one of each is enough to show the CLI stops at the check.
 func TestCacheDirRefused(t *testing.T) {
 	t.Parallel()
 	withMode := func(mode os.FileMode) func(t *testing.T) string {
@@ -30,13 +32,6 @@ func TestCacheDirRefused(t *testing.T) {
 		want string
 	}{
 		{"world-writable", withMode(0o777), "other users can write to it (mode 0777); run 'chmod go-w "},
-		{"group-writable", withMode(0o770), "other users can write to it (mode 0770)"},
-		{"sticky and world-writable, as /tmp", withMode(0o777 | os.ModeSticky), "other users can write to it"},
-		{"a link to a world-writable directory", func(t *testing.T) string {
-			link := filepath.Join(t.TempDir(), "link")
-			require.NoError(t, os.Symlink(withMode(0o777)(t), link))
-			return link
-		}, "other users can write to it"},
 		{"another user's", func(t *testing.T) string {
 			if os.Geteuid() != 0 {
 				return "/" // root's
