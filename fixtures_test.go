@@ -170,7 +170,7 @@ func (p *passwordPool) api() *fakeAPI {
 
 // testSource builds a source and its cache with a fake clock and API; the
 // cache's back-offs have no jitter.
-func testSource(t *testing.T, conf Config, api API, clock *fakeClock, saved *oauth2.Token) (*source, *cache) {
+func testSource(t testing.TB, conf Config, api API, clock *fakeClock, saved *oauth2.Token) (*source, *cache) {
 	t.Helper()
 	conf.API = api
 	s := newSource(context.Background(), &conf, saved)

@@ -358,3 +358,35 @@ func TestStoreRefusesForeignSession(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// BenchmarkRenewWithStore is one renewal (against an in-memory fake pool)
+// with no store, with a store in memory, and with a FileStore (lock,
+// load, atomic save): what keeping the session costs each renewal.
+func BenchmarkRenewWithStore(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		store func(b *testing.B) Store
+	}{
+		{"none", func(*testing.B) Store { return nil }},
+		{"memory", func(*testing.B) Store { return &sharedStore{} }},
+		{"FileStore", func(b *testing.B) Store { return NewFileStore(b.TempDir() + "/session.json") }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			clock := newClock(time.Now())
+			p := newRotatingPool(clock, time.Hour)
+			conf := baseConfig()
+			conf.Store = tc.store(b)
+			s, _ := testSource(b, conf, p, clock, nil)
+			if _, err := s.renew(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				clock.Advance(time.Hour)
+				if _, err := s.renew(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
