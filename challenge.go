@@ -276,8 +276,11 @@ func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent
 	for round := 0; ; round++ {
 		if st.result != nil {
 			s.username = user // until the tokens' username claim says better
-			if meta := st.result.NewDeviceMetadata; meta != nil {
-				s.adoptDevice(ctx, meta, aws.ToString(st.result.AccessToken))
+			if meta := st.result.NewDeviceMetadata; meta != nil && !s.adoptDevice(ctx, meta, aws.ToString(st.result.AccessToken)) {
+				r := *st.result
+				r.RefreshToken = nil // refused until a device is confirmed
+				s.refreshToken = ""
+				return s.accept(&r, sent)
 			}
 			return s.accept(st.result, sent)
 		}
@@ -352,6 +355,8 @@ func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent
 		})
 		var notAuth *types.NotAuthorizedException
 		switch {
+		case st.name == types.ChallengeNameTypeDevicePasswordVerifier && errors.As(err, &notAuth):
+			return nil, &deviceRefusedError{err}
 		case st.name == types.ChallengeNameTypePasswordVerifier && errors.As(err, &notAuth):
 			// The pool's name is part of the SRP proof: Cognito cannot
 			// tell a wrong password from a wrong pool ID.

@@ -162,17 +162,32 @@ func (s *source) devicePasswordVerifier(client *srp.Client, p map[string]string,
 }
 
 // deviceGone reports whether err says the pool no longer knows the
-// device the request named.
+// device the request named, or refused its proof (the device password
+// is not the one the pool has).
 func deviceGone(err error) bool {
 	var notFound *types.ResourceNotFoundException
-	return errors.As(err, &notFound)
+	var refused *deviceRefusedError
+	return errors.As(err, &notFound) || errors.As(err, &refused)
 }
 
+// deviceRefusedError is a DEVICE_PASSWORD_VERIFIER answer Cognito refused.
+type deviceRefusedError struct{ err error }
+
+func (e *deviceRefusedError) Error() string {
+	return "cognito: the user pool refused the remembered device's proof (Config.Device is not the device the pool knows): " + e.err.Error()
+}
+func (e *deviceRefusedError) Unwrap() error { return e.err }
+
 // adoptDevice confirms the device a sign-in announced and makes it the
-// session's device. When that fails the session goes on without a
-// device (its refresh token needs none until a device is confirmed), and
-// the failure is logged.
-func (s *source) adoptDevice(ctx context.Context, meta *types.NewDeviceMetadataType, accessToken string) {
+// session's device. When that fails the failure is logged and the
+// session goes on without a device, and without its refresh token, which
+// Cognito refuses until the device is confirmed: the tokens serve until
+// they expire, then the source signs in again.
+//
+// It reports whether the sign-in's refresh token can be used: Cognito
+// refuses to renew with it until the device is confirmed.
+func (s *source) adoptDevice(ctx context.Context, meta *types.NewDeviceMetadataType, accessToken string) (refreshUsable bool) {
+	s.sent = append(s.sent, accessToken)
 	d, err := s.confirmDevice(ctx, meta, accessToken)
 	if d != nil {
 		s.device = d
@@ -180,6 +195,7 @@ func (s *source) adoptDevice(ctx context.Context, meta *types.NewDeviceMetadataT
 	if err != nil {
 		s.logger().Warn("cognito: the sign-in's new device is not remembered", "error", s.redact(err))
 	}
+	return d != nil
 }
 
 func (s *source) logger() *slog.Logger {

@@ -257,6 +257,36 @@ func TestDeviceConfirmFails(t *testing.T) {
 	tok, err := s.attempt()
 	require.NoError(t, err)
 	assert.Nil(t, DeviceOf(tok))
+	// Cognito refuses the refresh token until a device is confirmed:
+	// the next attempt signs in rather than sending a dead one.
+	assert.Empty(t, tok.RefreshToken)
+	_, err = s.attempt()
+	require.NoError(t, err)
+	for _, in := range p.inits {
+		assert.NotEqual(t, types.AuthFlowTypeRefreshTokenAuth, in.AuthFlow)
+	}
+}
+
+// TestDeviceWrongPassword: a device whose proof the pool refuses (the
+// wrong Config.Device) is dropped, and the sign-in made once without it.
+func TestDeviceWrongPassword(t *testing.T) {
+	t.Parallel()
+	p := newDevicePool(t)
+	var asked int
+	conf := baseConfig()
+	conf.Challenge = smsHandler(&asked)
+	conf.Logger = discardLogger()
+	s, _ := testSource(t, conf, p, p.clock, nil)
+	tok, err := s.attempt()
+	require.NoError(t, err)
+	d := DeviceOf(tok)
+	d.Password = base64.StdEncoding.EncodeToString([]byte("not the device's password"))
+	conf.Device = d
+	s2, _ := testSource(t, conf, p, p.clock, nil)
+	_, err = s2.attempt()
+	require.NoError(t, err)
+	assert.Equal(t, 2, asked, "signed in without the device, with MFA")
+	assert.Equal(t, 0, p.deviceSRP)
 }
 
 // TestNewDeviceVerifier checks the verifier arithmetic: x = H(salt ‖

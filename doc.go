@@ -18,9 +18,9 @@
 // password, or with USER_PASSWORD_AUTH when [Config.Flow] is
 // [FlowPassword]. Later calls return the cached token until
 // [Config.EarlyExpiry] before it expires; from then on, while it is still
-// valid, callers keep receiving it while one renewal with
-// REFRESH_TOKEN_AUTH runs in the background, keeping the refresh token
-// when Cognito sends no new one. When Cognito refuses the refresh token
+// valid, callers keep receiving it while one renewal runs in the
+// background (GetTokensFromRefreshToken; see below), keeping the refresh
+// token when Cognito sends no new one. When Cognito refuses the refresh token
 // for good (it expired or was revoked) the source signs in again if it has
 // the password, once, and otherwise returns an error wrapping
 // [ErrSignInRequired].

@@ -25,7 +25,7 @@ func (s *source) signIn(ctx context.Context) (*fresh, error) {
 	}
 	t, err := s.signInOnce(ctx)
 	if err != nil && s.device != nil && deviceGone(err) {
-		s.logger().Warn("cognito: the user pool has forgotten the remembered device; signing in without it", "device_key", s.device.Key)
+		s.logger().Warn("cognito: the user pool does not know the remembered device; signing in without it", "device_key", s.device.Key, "error", s.redact(err))
 		s.device = nil
 		return s.signInOnce(ctx)
 	}

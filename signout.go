@@ -2,6 +2,7 @@ package cognito
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,13 +19,18 @@ type signOutAPI interface {
 
 // Revoke signs out: it revokes t's refresh token (RevokeToken, with the
 // client secret when there is one), which also ends the access and ID
-// tokens issued with it, and forgets the session saved in Config.Store.
+// tokens issued with it, and forgets the session saved in Config.Store,
+// all but its device: the pool still remembers it, so the next sign-in
+// proves it instead of asking for MFA ([Config.ForgetDevice] forgets it).
 // With a nil t, or one without a refresh token, it revokes the stored
 // session's. A later TokenSource then needs a new sign-in, and a token
 // source already holding t signs in again (or fails with
 // ErrSignInRequired) at its next renewal. When the revocation fails, the
 // stored session is kept.
 func (c *Config) Revoke(ctx context.Context, t *oauth2.Token) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	api, unlock, err := c.signOutStart(ctx)
 	if err != nil {
 		return err
@@ -34,13 +40,17 @@ func (c *Config) Revoke(ctx context.Context, t *oauth2.Token) error {
 	if t != nil {
 		refresh = t.RefreshToken
 	}
-	if refresh == "" && c.Store != nil {
+	var device *Device // kept: it stays remembered by the pool
+	if c.Store != nil {
 		ses, err := c.Store.Load(ctx)
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrSessionFormat) {
 			return fmt.Errorf("cognito: signing out: loading the stored session: %w", err)
 		}
 		if ses != nil {
-			refresh = ses.RefreshToken
+			if refresh == "" {
+				refresh = ses.RefreshToken
+			}
+			device = ses.Device
 		}
 	}
 	if refresh != "" {
@@ -53,7 +63,11 @@ func (c *Config) Revoke(ctx context.Context, t *oauth2.Token) error {
 		}
 	}
 	if c.Store != nil {
-		if err := c.Store.Save(ctx, nil); err != nil {
+		var keep *Session
+		if device != nil {
+			keep = &Session{Device: device}
+		}
+		if err := c.Store.Save(ctx, keep); err != nil {
 			return fmt.Errorf("cognito: signing out: forgetting the stored session: %w", err)
 		}
 	}
@@ -61,13 +75,18 @@ func (c *Config) Revoke(ctx context.Context, t *oauth2.Token) error {
 }
 
 // ForgetDevice makes the pool forget the device t's session is remembered
-// with (ForgetDevice, with t's access token), and takes it out of the
-// session saved in Config.Store. Later sign-ins then meet MFA again, and
-// confirm a new device. It does nothing when t has no device.
+// with (ForgetDevice, with t's access token). The session's refresh token
+// was bound to the device and ends with it, so the session saved in
+// Config.Store is forgotten too; t's access token serves until it
+// expires. Later sign-ins meet MFA again, and confirm a new device. It
+// does nothing when t has no device.
 func (c *Config) ForgetDevice(ctx context.Context, t *oauth2.Token) error {
 	d := DeviceOf(t)
 	if d == nil {
 		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	api, unlock, err := c.signOutStart(ctx)
 	if err != nil {
@@ -86,9 +105,9 @@ func (c *Config) ForgetDevice(ctx context.Context, t *oauth2.Token) error {
 	if err != nil || ses == nil || ses.Device == nil || ses.Device.Key != d.Key {
 		return err
 	}
-	ses.Device = nil
-	if err := c.Store.Save(ctx, ses); err != nil {
-		return fmt.Errorf("cognito: forgetting the device: saving the session: %w", err)
+	// The session's refresh token was bound to the device: it is dead too.
+	if err := c.Store.Save(ctx, nil); err != nil {
+		return fmt.Errorf("cognito: forgetting the device: forgetting the stored session: %w", err)
 	}
 	return nil
 }
@@ -96,9 +115,6 @@ func (c *Config) ForgetDevice(ctx context.Context, t *oauth2.Token) error {
 // signOutStart checks the Config, finds the API to call, and takes the
 // Store's lock when it has one.
 func (c *Config) signOutStart(ctx context.Context) (signOutAPI, func(), error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if err := c.check(); err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,7 @@ package cognito
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -60,24 +61,30 @@ type Locker interface {
 // before every one when the store is shared (a Locker). It adopts what
 // another run or process saved (a newer refresh token, a device), and
 // returns the stored token when it is still fresh, so that no renewal is
-// needed; otherwise nil. A store that cannot be read is logged and
-// passed over.
-func (s *source) loadStored(ctx context.Context) *fresh {
+// needed; otherwise nil. A store that cannot be read fails the attempt
+// (a transient failure: the stored session may be fine), except when
+// what it holds is not a session at all (ErrSessionFormat), which is
+// logged and overwritten at the next save.
+func (s *source) loadStored(ctx context.Context) (*fresh, error) {
 	if _, shared := s.conf.Store.(Locker); s.loaded && !shared {
-		return nil
+		return nil, nil
 	}
 	ses, err := s.conf.Store.Load(ctx)
+	if errors.Is(err, ErrSessionFormat) {
+		s.logger().Warn("cognito: the stored session cannot be read; it will be replaced", "error", s.redact(err))
+		s.loaded = true
+		return nil, nil
+	}
 	if err != nil {
-		s.logger().Warn("cognito: cannot load the stored session", "error", s.redact(err))
-		return nil
+		return nil, s.redact(fmt.Errorf("cognito: loading the stored session: %w", err))
 	}
 	s.loaded = true
 	if ses == nil || sameSession(ses, s.stored) {
-		return nil
+		return nil, nil
 	}
 	if err := s.checkSession(ses); err != nil {
 		s.logger().Warn("cognito: the stored session is not used", "error", s.redact(err))
-		return nil
+		return nil, nil
 	}
 	s.stored = ses
 	if ses.RefreshToken != "" {
@@ -90,6 +97,9 @@ func (s *source) loadStored(ctx context.Context) *fresh {
 	if name := usernameOf(claimsOf(ses.AccessToken, ses.IDToken)); name != "" {
 		s.username = name
 	}
+	if ses.AccessToken == "" || ses.Expiry.IsZero() {
+		return nil, nil // a refresh token or a device alone: renew with them
+	}
 	bearer := ses.AccessToken
 	if s.conf.UseIDToken {
 		bearer = ses.IDToken
@@ -100,11 +110,17 @@ func (s *source) loadStored(ctx context.Context) *fresh {
 		RefreshToken: s.refreshToken,
 		Expiry:       ses.Expiry,
 	}).WithExtra(s.extra(ses.AccessToken, ses.IDToken))
-	if !s.now().Before(tok.Expiry.Add(-s.conf.earlyExpiry())) {
-		return nil // due for renewal: with the refresh token just adopted
-	}
+	// Fresh as the cache judges it: EarlyExpiry before the expiry, or
+	// half the token's life when that is shorter.
 	_, obtained := savedToken(tok)
-	return &fresh{tok: tok, sent: obtained}
+	early := s.conf.earlyExpiry()
+	if !obtained.IsZero() {
+		early = min(early, tok.Expiry.Sub(obtained)/2)
+	}
+	if !s.now().Before(tok.Expiry.Add(-early)) {
+		return nil, nil // due for renewal: with the refresh token just adopted
+	}
+	return &fresh{tok: tok, sent: obtained}, nil
 }
 
 // sameSession reports whether a and b hold the same tokens and device.
@@ -116,17 +132,25 @@ func sameSession(a, b *Session) bool {
 		a.Expiry.Equal(b.Expiry) && (a.Device == nil) == (b.Device == nil) && (a.Device == nil || *a.Device == *b.Device)
 }
 
-// checkSession refuses a stored session without an access token or
-// expiry, without the ID token that UseIDToken needs, or issued by
-// another pool.
+// checkSession refuses a stored session with nothing to start from,
+// without the ID token that UseIDToken needs, or whose tokens were issued
+// by another pool or to another app client.
 func (s *source) checkSession(ses *Session) error {
 	switch {
-	case ses.AccessToken == "" || ses.Expiry.IsZero():
-		return errors.New("cognito: the stored session has no access token or no expiry")
-	case s.conf.UseIDToken && ses.IDToken == "":
+	case ses.AccessToken == "" && ses.RefreshToken == "" && ses.Device == nil:
+		return errors.New("cognito: the stored session is empty")
+	case ses.AccessToken != "" && ses.Expiry.IsZero():
+		return errors.New("cognito: the stored session has no expiry")
+	case s.conf.UseIDToken && ses.AccessToken != "" && ses.IDToken == "":
 		return errors.New("cognito: UseIDToken is set but the stored session has no ID token")
 	}
-	return s.checkIssuer(claimsOf(ses.AccessToken, ses.IDToken))
+	claims := claimsOf(ses.AccessToken, ses.IDToken)
+	for _, c := range claims {
+		if c.Client != "" && c.Client != s.conf.ClientID {
+			return fmt.Errorf("cognito: the stored session's tokens were issued to app client %q, not %q", c.Client, s.conf.ClientID)
+		}
+	}
+	return s.checkIssuer(claims)
 }
 
 // save writes the session of tok to the Store. A failure is logged, not

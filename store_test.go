@@ -287,8 +287,25 @@ func TestStoreSaveFails(t *testing.T) {
 	require.NotNil(t, store.get())
 	assert.Equal(t, tok.RefreshToken, store.get().RefreshToken)
 
-	// A store that cannot be read is passed over: the source signs in.
-	store = &memStore{loadErr: errors.New("unreadable")}
+	// A store that cannot be read fails the attempt, briefly: a new
+	// sign-in would replace a session that may be fine (and its device).
+	errDisk := errors.New("i/o error")
+	store = &memStore{loadErr: errDisk}
+	conf.Store = store
+	_, c = testSource(t, conf, p, clock, nil)
+	signIns := p.count(types.AuthFlowTypeUserPasswordAuth)
+	_, err = c.Token()
+	require.ErrorIs(t, err, errDisk)
+	assert.Equal(t, signIns, p.count(types.AuthFlowTypeUserPasswordAuth))
+	clock.Advance(2 * time.Second) // the short back-off
+	store.mu.Lock()
+	store.loadErr = nil
+	store.mu.Unlock()
+	_, err = c.Token()
+	require.NoError(t, err)
+
+	// What is not a session at all is logged and replaced.
+	store = &memStore{loadErr: fmt.Errorf("%w: not JSON", ErrSessionFormat)}
 	conf.Store = store
 	_, c = testSource(t, conf, p, clock, nil)
 	_, err = c.Token()
@@ -389,4 +406,33 @@ func BenchmarkRenewWithStore(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestStoreOtherClient: a stored session of another app client is not
+// used; one holding only a refresh token and a device is renewed.
+func TestStoreOtherClient(t *testing.T) {
+	t.Parallel()
+	clock := newClock(time.Now())
+	p := newRotatingPool(clock, time.Hour)
+	other := fakeJWT(map[string]any{"client_id": "another-client", "exp": clock.Now().Add(time.Hour).Unix(), "username": "bob"})
+	store := &memStore{ses: &Session{AccessToken: other, RefreshToken: "x", Expiry: clock.Now().Add(time.Hour)}}
+	conf := baseConfig()
+	conf.Store = store
+	conf.Logger = discardLogger()
+	_, c := testSource(t, conf, p, clock, nil)
+	tok, err := c.Token()
+	require.NoError(t, err)
+	assert.NotEqual(t, other, tok.AccessToken)
+	assert.Equal(t, 1, p.count(types.AuthFlowTypeUserPasswordAuth))
+
+	p.live["only-rt"] = true
+	dev := &Device{Key: "k", GroupKey: "g", Password: "p"}
+	store = &memStore{ses: &Session{RefreshToken: "only-rt", Device: dev}}
+	conf.Store = store
+	_, c = testSource(t, conf, p, clock, nil)
+	tok, err = c.Token()
+	require.NoError(t, err)
+	assert.Equal(t, 1, p.count(types.AuthFlowTypeUserPasswordAuth), "renewed, no sign-in")
+	assert.Equal(t, "k", aws.ToString(p.lastIn.DeviceKey))
+	assert.Equal(t, dev, DeviceOf(tok))
 }

@@ -155,6 +155,10 @@ type Config struct {
 	// token, rotated refresh token and new device is saved before Token
 	// returns it. A Store that is also a [Locker], such as [FileStore],
 	// may be shared by several processes: they renew once per expiry.
+	// When the Store holds a session, it wins over a token passed to
+	// TokenSource from the first renewal on. A Store that cannot be read
+	// fails the attempt (and is tried again after the short back-off);
+	// one holding something that is not a session is overwritten.
 	Store Store
 
 	// Logger receives what fails without failing a call: a Save or Load
@@ -221,6 +225,13 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 	defer cancel()
+	if s.conf.Store != nil && s.device == nil {
+		// The stored session's device spares the sign-in its MFA.
+		if ses, err := s.conf.Store.Load(ctx); err == nil && ses != nil && ses.Device != nil && s.checkSession(ses) == nil {
+			d := *ses.Device
+			s.device = &d
+		}
+	}
 	t, err := s.signIn(ctx)
 	if err != nil {
 		return nil, s.redact(err)
@@ -385,11 +396,14 @@ func (s *source) renew() (*fresh, error) {
 		}
 		defer unlock()
 	}
-	if t := s.loadStored(ctx); t != nil {
+	t, err := s.loadStored(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if t != nil {
 		return t, nil // renewed by another process sharing the store
 	}
-	t, err := s.obtain(ctx)
-	if err != nil {
+	if t, err = s.obtain(ctx); err != nil {
 		return nil, err
 	}
 	s.save(ctx, t.tok)

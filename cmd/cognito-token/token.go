@@ -139,7 +139,13 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 	if err := st.save(ctx, renewed); err != nil {
 		// The new token is valid all the same (disk full, read-only
 		// cache): print it, and renew again next time.
-		c.msg("warning: %v; the token printed is valid, but the next call renews it again", err)
+		if renewed.RefreshToken != ses.RefreshToken {
+			// Rotation: the cached refresh token is spent, and the new one
+			// is lost with this process.
+			c.msg("warning: %v; the token printed is valid, but the app client rotates refresh tokens and the new one could not be cached: run 'cognito-token login' once the cache can be written", err)
+		} else {
+			c.msg("warning: %v; the token printed is valid, but the next call renews it again", err)
+		}
 	}
 	return renewed, nil
 }

@@ -48,6 +48,9 @@ type Claims struct {
 	Username        string // the access token's username
 	CognitoUsername string // the ID token's cognito:username
 	Iss             string // the issuer: the user pool's URL
+	// Client is the app client the token was issued to: the access
+	// token's client_id, or the ID token's aud.
+	Client string
 }
 
 // ParseUnverified reads a token's Claims without verifying its signature:
@@ -60,11 +63,16 @@ func ParseUnverified(token string) (Claims, error) {
 		Username        string      `json:"username"`
 		CognitoUsername string      `json:"cognito:username"`
 		Iss             string      `json:"iss"`
+		ClientID        string      `json:"client_id"`
+		Aud             any         `json:"aud"` // a string, or an array of them
 	}
 	if err := DecodeUnverified(token, &raw); err != nil {
 		return Claims{}, err
 	}
-	c := Claims{Username: raw.Username, CognitoUsername: raw.CognitoUsername, Iss: raw.Iss}
+	c := Claims{Username: raw.Username, CognitoUsername: raw.CognitoUsername, Iss: raw.Iss, Client: raw.ClientID}
+	if aud, ok := raw.Aud.(string); ok && c.Client == "" {
+		c.Client = aud
+	}
 	var err error
 	if c.Exp, err = seconds(raw.Exp); err != nil {
 		return Claims{}, err
