@@ -105,6 +105,8 @@ func (s *Server) startLogin(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	flow := &loginFlow{id: newPageToken(), csrf: csrf, req: req, step: stepPassword}
 	flow.expires = now.Add(flowLifetime)
+	flow.mu.Lock()
+	defer flow.mu.Unlock()
 	s.mu.Lock()
 	s.flows.add(flow.id, flow, now)
 	s.mu.Unlock()

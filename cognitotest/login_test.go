@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -541,4 +542,45 @@ func TestLogoutToLogin(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, p.status, q)
 		assert.Equal(t, "error", p.step)
 	}
+}
+
+func TestLoginPageConcurrentPosts(t *testing.T) {
+	t.Parallel()
+	srv := newOAuthServer(t)
+	srv.AddUser("alice", "correct horse battery staple")
+	conf := oauthConfig(srv, "openid")
+
+	// Many browsers at once, each through to its tokens.
+	t.Run("browsers", func(t *testing.T) {
+		for i := range 8 {
+			t.Run(strconv.Itoa(i), func(t *testing.T) {
+				t.Parallel()
+				verifier := oauth2.GenerateVerifier()
+				p := newBrowser(t, srv).signIn(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)), "alice", "correct horse battery staple")
+				_, err := conf.Exchange(context.Background(), p.code(t), oauth2.VerifierOption(verifier))
+				require.NoError(t, err)
+			})
+		}
+	})
+
+	// One page posted twice at once (a double click): one code only.
+	b := newBrowser(t, srv)
+	p := b.get(conf.AuthCodeURL("st"))
+	form := url.Values{"username": {"alice"}, "password": {"correct horse battery staple"}}
+	for k, v := range p.hidden {
+		form[k] = v
+	}
+	statuses := make(chan int, 2)
+	for range 2 {
+		go func() {
+			resp, err := b.client.PostForm(srv.Domain+"/login", form)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	assert.ElementsMatch(t, []int{http.StatusFound, http.StatusBadRequest}, []int{<-statuses, <-statuses})
 }
