@@ -60,8 +60,11 @@
 // Operations that take an access token (AssociateSoftwareToken,
 // VerifySoftwareToken, the device operations, GlobalSignOut) check it as
 // Cognito does: this pool's signature, issuer and app client, token_use
-// "access", not expired ("Access Token has expired"), and not revoked by
-// RevokeToken or GlobalSignOut ("Access Token has been revoked").
+// "access", not expired ("Access Token has expired"), not revoked by
+// RevokeToken or GlobalSignOut ("Access Token has been revoked"), and with
+// the scope aws.cognito.signin.user.admin, which tokens of managed login
+// have only when it was asked for ("Access Token does not have required
+// scopes").
 //
 // Failed sign-ins, unknown users included, answer NotAuthorizedException
 // "Incorrect username or password.", as a pool that prevents user-existence
@@ -157,6 +160,142 @@
 // flow not enabled for this client", as on an app client with rotation.
 // Refresh tokens do not expire in cognitotest, rotated or not.
 //
+// # Managed login and the OAuth 2.0 endpoints
+//
+// The server is also the pool's domain, [Server.Domain] (the same base URL
+// as [Server.URL]), with the endpoints Cognito serves there, so that
+// golang.org/x/oauth2 works against it unchanged through
+// cognito.Endpoint(s.Domain), and go-oidc through [Server.Issuer], whose
+// discovery document lists them. The app client's callback and sign-out
+// URLs are registered with [WithCallbackURL] and [WithSignOutURL], resource
+// servers with [WithResourceServer]. They follow Cognito's documentation of
+// each endpoint (docs.aws.amazon.com/cognito/latest/developerguide:
+// authorization-endpoint, login-endpoint, token-endpoint,
+// userinfo-endpoint, revocation-endpoint, logout-endpoint,
+// using-pkce-in-authorization-code).
+//
+// GET /oauth2/authorize takes response_type=code, client_id, redirect_uri,
+// state, scope, nonce, and code_challenge with code_challenge_method=S256
+// (PKCE is optional; plain is refused, as Cognito supports S256 only). A
+// foreign client_id, or a redirect_uri that is not exactly a registered
+// callback URL, gets an error page (HTTP 400), never a redirect. Other
+// faults go to the redirect_uri as error=invalid_request (missing
+// response_type, a bad PKCE pair, a repeated parameter, an identity
+// provider other than COGNITO), unsupported_response_type (the implicit
+// grant is not implemented), or invalid_scope (a scope the client is not
+// allowed, or email, phone or profile without openid), with the state. The
+// client is allowed openid, email, phone, profile,
+// aws.cognito.signin.user.admin and every resource-server scope; a request
+// without scope gets them all, as Cognito gives "all scopes associated
+// with the client". A valid request goes on to GET /login with the same
+// parameters, the login page.
+//
+// The login page is plain HTML that works without script in any browser;
+// its ids and names are stable, for browser tests. Every page is one
+// <form id="form" method="post" action="/login"> with the hidden fields
+// flow (the sign-in) and _csrf (the browser's CSRF token, also in the
+// XSRF-TOKEN cookie; both must match) and a <button id="submit"
+// type="submit">; <body data-step="..."> names the step, <h1 id="title">
+// its title, and <p id="error"> the error, when there is one. The steps:
+//
+//   - "password": input#username (name="username", a username or alias in
+//     any letter case) and input#password (name="password"). A wrong
+//     password, or an unknown user, shows the form again with "Incorrect
+//     username or password.".
+//   - "NEW_PASSWORD_REQUIRED" ([Server.RequireNewPassword]):
+//     input#new_password (name="new_password") and, for each required
+//     attribute a, input#attr-a (name="userAttributes.a").
+//   - "SMS_MFA" and "EMAIL_OTP" (the masked destination in p#destination),
+//     "SOFTWARE_TOKEN_MFA": input#code (name="code").
+//   - "SELECT_MFA_TYPE": radio buttons input#mfa_type-F (name="mfa_type",
+//     value F, the factor: SMS_MFA, SOFTWARE_TOKEN_MFA or EMAIL_OTP), the
+//     first checked.
+//   - "MFA_SETUP" ([WithMFARequired]): the new authenticator secret in
+//     code#secret (and as an otpauth:// URI in code#otpauth) and
+//     input#code; a right code makes it the user's authenticator.
+//   - "error": no form, the message in p#error.
+//
+// The challenges are those of the API, in the same order and with the same
+// checks and messages, except that a wrong code, a password the policy
+// refuses or a missing attribute shows the same form again, up to five
+// tries within the challenge's session lifetime, after which, or on an
+// expired session, the sign-in starts over at the password form with the
+// error. A sign-in stopped by [Server.RequireChallenge] starts over with
+// an error too. Managed login neither names nor creates remembered
+// devices, and has no CUSTOM_AUTH, as in Cognito. The last form's answer
+// is a 302 to the redirect_uri with code and state. The code is a UUID,
+// redeemable once within five minutes ("a one time use code that is valid
+// for five minutes"); any attempt to redeem it uses it up. Signing in also
+// gives the browser a managed-login session, the cookie "cognito", for an
+// hour: a later /oauth2/authorize in that browser for the app client gets
+// its code at once, without the form and without MFA, with the first
+// sign-in's auth_time. GET /logout?client_id=...&logout_uri=... ends that
+// session and redirects to logout_uri, which must be a registered sign-out
+// URL (an error page otherwise); given the parameters of /oauth2/authorize
+// instead of logout_uri, it ends the session and shows the login form.
+//
+// POST /oauth2/token takes a form body, with the client authenticated by
+// client_secret_basic (HTTP Basic, ID and secret form-encoded, as
+// golang.org/x/oauth2 sends them) or client_secret_post (client_id and
+// client_secret in the form); a public client sends its client_id alone,
+// in the form or as the Basic user name with an empty password. The
+// grants:
+//
+//   - authorization_code: code and redirect_uri, the authorize request's,
+//     and code_verifier when it had a code_challenge. It returns
+//     access_token, id_token (with the openid scope only; its nonce is the
+//     request's, at_hash that of the access token), refresh_token,
+//     token_type "Bearer" and expires_in. The access token's scope claim
+//     lists the granted scopes; it has version 2, client_id, username,
+//     auth_time and origin_jti, like Cognito's.
+//   - refresh_token: new access and ID tokens with the sign-in's scopes
+//     and auth_time, and no new refresh token unless
+//     [WithRefreshTokenRotation] is on. Refresh tokens of API sign-ins work
+//     too, except those bound to a device (the token endpoint has no
+//     DEVICE_KEY, so Cognito's documentation sends them to the API).
+//   - client_credentials, for an app client with a secret on a pool with a
+//     resource server: an access token (no ID or refresh token) whose sub
+//     and client_id are the app client and whose scope claim has the
+//     scopes asked for, or all the resource servers' scopes when none is.
+//
+// Errors are JSON {"error": "..."} with HTTP 400, the status of every
+// error in Cognito's documentation of this endpoint, and no
+// error_description: invalid_request (a missing or repeated parameter, a
+// body that is not a form), invalid_client (unknown client, wrong or
+// missing secret, a secret sent by a public client, and the client
+// credentials grant of a public client, which cannot authenticate),
+// invalid_grant (a code unknown, used or expired; a wrong or missing
+// code_verifier; a refresh token revoked, reused after rotation, bound to
+// a device), unauthorized_client (a redirect_uri other than the
+// authorization request's, which Cognito answers so, and the client
+// credentials grant on a pool without resource servers), invalid_scope
+// and unsupported_grant_type. golang.org/x/oauth2 returns them as
+// *oauth2.RetrieveError.
+//
+// GET or POST /oauth2/userInfo, with "Authorization: Bearer" and an
+// access token of the token endpoint that has the openid scope, returns
+// the user's attributes as strings ("email_verified": "true", as
+// Cognito), with sub and username: all of them, or, when the token has
+// profile, email or phone, those of these scopes. A token that fails any
+// check (expired, revoked, of the API, without openid) is 401 with
+// WWW-Authenticate: Bearer error="invalid_token"; no token is 400
+// invalid_request. POST /oauth2/revoke (token, client authentication as
+// above) revokes a refresh token and the access tokens issued with it,
+// like RevokeToken: 200 with an empty body, also for a token the pool does
+// not know; 400 unsupported_token_type for an access or ID token, 400
+// invalid_request without token, 401 invalid_client.
+//
+// What Cognito documents and cognitotest does not do: the implicit grant
+// (response_type=token); federation (identity_provider, idp_identifier,
+// /oauth2/idpresponse, /saml2); sign-up, forgotten passwords and the
+// other pages of managed login; prompt, login_hint, lang and the other
+// newer authorize parameters; passkeys and choice-based sign-in;
+// remembered devices in managed login; several app clients (so allowed
+// OAuth flows and scopes per client, read and write permissions on
+// attributes, and per-client token lifetimes); the pre token generation
+// trigger's scopes and claims; cognito:groups; error descriptions; and
+// HTTPS.
+//
 // # Test knobs
 //
 // [Server.Calls] counts requests per operation. [Server.FailNext] injects
@@ -166,9 +305,13 @@
 // and [Server.RevokeRefreshTokens] revokes a user's refresh tokens.
 // [WithClock], [WithTokenLifetime], [WithSessionLifetime] and
 // [WithoutExpiresIn] shape expiry; [WithClock] also decides when a rotated
-// refresh token's grace period ends and the dates of devices.
+// refresh token's grace period ends, the dates of devices, and when
+// authorization codes, login pages and managed-login sessions expire.
 // [WithDeviceTracking] and [WithRefreshTokenRotation] set the pool's
-// device tracking and the app client's rotation, and [Server.Devices]
+// device tracking and the app client's rotation; [WithCallbackURL],
+// [WithSignOutURL] and [WithResourceServer] its managed login and
+// resource servers. [Server.Calls] counts the requests to the domain's
+// endpoints by path ("/oauth2/token"). [Server.Devices]
 // reads the devices that sign-ins confirmed. For challenges: [Server.SetTOTP],
 // [Server.SetSMSMFA], [Server.SetEmailMFA], [Server.SetPreferredMFA],
 // [Server.RequireNewPassword], [WithMFARequired] and [WithCustomAuth] set
@@ -180,5 +323,6 @@
 // All methods are safe for concurrent use. Methods panic, with a message
 // starting "cognitotest:", when misused: an unknown or duplicate user, an
 // alias already taken, an unknown operation name, a negative count, a
-// secret that is not base32.
+// secret that is not base32, a callback URL or resource server that
+// Cognito would refuse.
 package cognitotest
