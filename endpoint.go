@@ -23,9 +23,11 @@ import (
 //
 // AuthStyle is oauth2.AuthStyleInHeader: confidential clients send their
 // secret with HTTP Basic authentication (client_secret_basic), which
-// Cognito accepts on every grant. Public clients (no secret) send only
-// client_id in the form, which x/oauth2 does whatever the style when the
-// secret is empty. Cognito has no device authorization endpoint, so
+// Cognito accepts on every grant. A public client (no secret) should
+// send its client_id in the form body, as Cognito documents for it: set
+// AuthStyle to oauth2.AuthStyleInParams in its oauth2.Config's Endpoint
+// (x/oauth2 would otherwise send Basic authentication with an empty
+// password). Cognito has no device authorization endpoint, so
 // DeviceAuthURL is empty.
 //
 // Which grant to use: a program acting for a person who can use a
