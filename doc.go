@@ -102,13 +102,23 @@
 // [Config.Revoke] signs out: it revokes the refresh token (and the tokens
 // issued with it) and forgets the stored session.
 //
+// # Managed login and machine-to-machine
+//
+// A pool with a domain is an OAuth 2.0 provider, reached with
+// golang.org/x/oauth2 itself and [Endpoint]: managed login (the
+// authorization code grant with PKCE) for a person at a browser,
+// federated and passkey users included, whom SRP cannot sign in; client
+// credentials (golang.org/x/oauth2/clientcredentials) for a service
+// acting for itself. [Config.TokenSource] is for programs that hold a
+// user's password, service accounts with TOTP MFA among them.
+//
 // # Supported, and not yet
 //
 // Supported: SRP, password and custom sign-in; every challenge above;
 // client secrets; aliases; renewal ahead of expiry, with or without
 // refresh-token rotation; remembered devices; sessions kept in a Store;
-// sign-out. Not yet: the choice-based USER_AUTH flow (passkeys), the
-// pool's OAuth 2.0 endpoints (managed login) and identity-pool
+// sign-out; managed login and client credentials through [Endpoint]. Not
+// yet: the choice-based USER_AUTH flow (passkeys) and identity-pool
 // credentials. Setting up SMS or email MFA needs the user's phone number
 // or address changed with an access token, which a sign-in does not have
 // yet: MFA_SETUP sets up an authenticator app.
