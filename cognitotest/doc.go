@@ -30,7 +30,7 @@
 //
 // # What it implements
 //
-// The API is AWS JSON 1.1 (POST /, X-Amz-Target
+// The user-pool API is AWS JSON 1.1 (POST /, X-Amz-Target
 // AWSCognitoIdentityProviderService.<Operation>), with Cognito's error
 // types in both the __type field and the x-amzn-ErrorType header. The
 // operations are:
@@ -296,17 +296,41 @@
 // trigger's scopes and claims; cognito:groups; error descriptions; and
 // HTTPS.
 //
+// # Identity pool
+//
+// The same URL serves an identity pool, [Server.IdentityPoolID], whose one
+// authentication provider is this user pool and app client: the Cognito
+// identity API (X-Amz-Target AWSCognitoIdentityService.<Operation>, the
+// client from [Server.IdentityClient]) with GetId and
+// GetCredentialsForIdentity, the two calls of the enhanced flow that
+// github.com/seed-e8acf5fd/cognito/identitypool makes. Both take Logins
+// with exactly one entry, under [Server.LoginsKey]
+// ("cognito-idp.us-east-1.amazonaws.com/<UserPoolID>"): an ID token of
+// this pool and app client (its signature, iss, aud, token_use and exp are
+// checked). Otherwise they answer NotAuthorizedException, "Invalid login
+// token. Token expired: <now> >= <exp>" for an expired token and "Invalid
+// login token. Issuer doesn't match providerName" for a foreign key or
+// issuer, as Cognito does; an unknown identity pool or identity is
+// ResourceNotFoundException. GetId gives each user (by sub) one identity,
+// "us-east-1:<UUID>", the same at every call ([Server.IdentityOf] reads
+// it). GetCredentialsForIdentity checks that the login is the identity's
+// user and hands out new credentials shaped like STS's: an "ASIA" access
+// key ID, a 40-character secret key, a session token and an Expiration
+// one hour ahead ([WithCredentialsLifetime] changes it). The credentials
+// are random: nothing accepts them, as no AWS service is served.
+//
 // # Test knobs
 //
-// [Server.Calls] counts requests per operation. [Server.FailNext] injects
+// [Server.Calls] counts requests per operation, of both APIs. [Server.FailNext] injects
 // errors, [Server.Delay] slows an operation down (a waiting call ends when
 // its client gives up), [Server.RequireChallenge] stops a user's sign-ins
 // at a challenge that cannot be answered (unlike those above, which can),
 // and [Server.RevokeRefreshTokens] revokes a user's refresh tokens.
 // [WithClock], [WithTokenLifetime], [WithSessionLifetime] and
-// [WithoutExpiresIn] shape expiry; [WithClock] also decides when a rotated
-// refresh token's grace period ends, the dates of devices, and when
-// authorization codes, login pages and managed-login sessions expire.
+// [WithoutExpiresIn] shape expiry, [WithCredentialsLifetime] that of AWS
+// credentials; [WithClock] also decides when a rotated refresh token's
+// grace period ends, the dates of devices, and when authorization codes,
+// login pages and managed-login sessions expire.
 // [WithDeviceTracking] and [WithRefreshTokenRotation] set the pool's
 // device tracking and the app client's rotation; [WithCallbackURL],
 // [WithSignOutURL] and [WithResourceServer] its managed login and

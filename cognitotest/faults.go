@@ -17,14 +17,16 @@ type fault struct {
 var errorTypePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,127}$`)
 
 // Calls returns how many requests have named operation ("InitiateAuth",
-// "RespondToAuthChallenge", ...) in their X-Amz-Target header, failed ones
-// included. Requests for operations the server does not implement are
-// counted too. Given the path of an endpoint of the pool's domain
-// ("/oauth2/token", "/oauth2/authorize", "/oauth2/userInfo",
-// "/oauth2/revoke", "/login" or "/logout") instead, it returns how many
-// requests that endpoint received, whatever their method or outcome. It
-// panics for a name that is neither (empty, lower-case first letter, or
-// with the AWSCognitoIdentityProviderService. prefix).
+// "RespondToAuthChallenge", "GetId", "GetCredentialsForIdentity", ...) in
+// their X-Amz-Target header, of either API, failed ones included. Requests
+// for operations the server does not implement are counted too. Given the
+// path of an endpoint of the pool's domain ("/oauth2/token",
+// "/oauth2/authorize", "/oauth2/userInfo", "/oauth2/revoke", "/login" or
+// "/logout") instead, it returns how many requests that endpoint received,
+// whatever their method or outcome. It panics for a name that is neither
+// (empty, lower-case first letter, or with the
+// AWSCognitoIdentityProviderService. or AWSCognitoIdentityService.
+// prefix).
 func (s *Server) Calls(operation string) int {
 	if !isOperationName(operation) && !slices.Contains(endpointPaths, operation) {
 		panicf("Calls: %q is not an operation name", operation)
@@ -34,7 +36,7 @@ func (s *Server) Calls(operation string) int {
 	return s.calls[operation]
 }
 
-// FailNext makes the next n calls of operation fail with errorType as their
+// FailNext makes the next n calls of operation (of either API) fail with errorType as their
 // __type and the message "injected fault": with HTTP 500 for
 // InternalErrorException, 503 for ServiceUnavailableException and 400 for
 // any other type. n = 0 cancels pending faults. It panics for an operation
@@ -77,7 +79,9 @@ func (s *Server) Delay(operation string, d time.Duration) {
 
 // checkOperation panics unless the server implements operation.
 func checkOperation(method, operation string) {
-	if _, ok := operations[operation]; !ok {
+	_, user := operations[operation]
+	_, identity := identityOperations[operation]
+	if !user && !identity {
 		panicf("%s: unknown operation %q", method, operation)
 	}
 }

@@ -72,6 +72,8 @@ type config struct {
 	callbackURLs    []string
 	signOutURLs     []string
 	resourceServers []resourceServer
+	// credentialsLifetime is set by WithCredentialsLifetime.
+	credentialsLifetime time.Duration
 }
 
 // Option configures a [Server] made by [NewServer].
@@ -160,9 +162,16 @@ type Server struct {
 	// pool's domain on AWS.
 	Domain string
 
+	// IdentityPoolID is the ID of the identity pool served on the same URL
+	// (see [Server.IdentityClient]): "us-east-1:" followed by a random
+	// UUID. Its one authentication provider is this user pool and app
+	// client.
+	IdentityPoolID string
+
 	// The private copies of the exported fields, the only ones the
 	// server reads. clientSecret is empty when the client has none.
 	url, userPoolID, clientID, clientSecret, issuer, domain string
+	identityPoolID                                          string
 
 	cfg      config
 	poolName string // UserPoolID after "_"
@@ -188,6 +197,7 @@ type Server struct {
 	calls         map[string]int
 	faults        map[string]fault
 	delays        map[string]time.Duration
+	identities    identityStore
 }
 
 // user is one confirmed user of the pool. Only the SRP verifier is kept,
@@ -241,7 +251,7 @@ func (u *user) identity() identity {
 // NewServer starts a user pool on a random loopback port. Close it when done,
 // typically with t.Cleanup(s.Close).
 func NewServer(opts ...Option) *Server {
-	cfg := config{lifetime: defaultLifetime, now: time.Now, maxSessions: defaultMaxSessions, sessionLifetime: defaultSessionLifetime}
+	cfg := config{lifetime: defaultLifetime, credentialsLifetime: defaultCredentialsLifetime, now: time.Now, maxSessions: defaultMaxSessions, sessionLifetime: defaultSessionLifetime}
 	for _, o := range opts {
 		if o == nil {
 			panicf("NewServer: nil Option")
@@ -249,27 +259,29 @@ func NewServer(opts ...Option) *Server {
 		o(&cfg)
 	}
 	s := &Server{
-		userPoolID:    region + "_" + randomString(9, alnum),
-		clientID:      randomString(26, lowerAlnum),
-		clientSecret:  cfg.secret,
-		cfg:           cfg,
-		key:           signingKey(),
-		kid:           base64.RawURLEncoding.EncodeToString(randomBytes(24)),
-		fakeKey:       randomBytes(32),
-		closed:        make(chan struct{}),
-		users:         make(map[string]*user),
-		aliases:       make(map[string]string),
-		sessions:      newSessionStore[*srpSession](cfg.maxSessions),
-		challenges:    newSessionStore[*challengeSession](cfg.maxSessions),
-		refreshTokens: make(map[string]*refreshToken),
-		origins:       make(map[string]*refreshGrant),
-		devices:       newDeviceStore(cfg.maxSessions),
-		codes:         newSessionStore[*authCode](cfg.maxSessions),
-		flows:         newSessionStore[*loginFlow](cfg.maxSessions),
-		logins:        newSessionStore[*loginSession](cfg.maxSessions),
-		calls:         make(map[string]int),
-		faults:        make(map[string]fault),
-		delays:        make(map[string]time.Duration),
+		userPoolID:     region + "_" + randomString(9, alnum),
+		clientID:       randomString(26, lowerAlnum),
+		clientSecret:   cfg.secret,
+		cfg:            cfg,
+		key:            signingKey(),
+		kid:            base64.RawURLEncoding.EncodeToString(randomBytes(24)),
+		fakeKey:        randomBytes(32),
+		closed:         make(chan struct{}),
+		users:          make(map[string]*user),
+		aliases:        make(map[string]string),
+		sessions:       newSessionStore[*srpSession](cfg.maxSessions),
+		challenges:     newSessionStore[*challengeSession](cfg.maxSessions),
+		refreshTokens:  make(map[string]*refreshToken),
+		origins:        make(map[string]*refreshGrant),
+		devices:        newDeviceStore(cfg.maxSessions),
+		codes:          newSessionStore[*authCode](cfg.maxSessions),
+		flows:          newSessionStore[*loginFlow](cfg.maxSessions),
+		logins:         newSessionStore[*loginSession](cfg.maxSessions),
+		calls:          make(map[string]int),
+		faults:         make(map[string]fault),
+		delays:         make(map[string]time.Duration),
+		identities:     newIdentityStore(),
+		identityPoolID: region + ":" + newUUID(),
 	}
 	s.poolName = s.userPoolID[strings.IndexByte(s.userPoolID, '_')+1:]
 	// Every field the handler reads is set before the server starts
@@ -283,6 +295,7 @@ func NewServer(opts ...Option) *Server {
 		panicf("NewServer: listening on %s, not %s", s.ts.URL, s.url)
 	}
 	s.URL, s.UserPoolID, s.ClientID, s.ClientSecret, s.Issuer, s.Domain = s.url, s.userPoolID, s.clientID, s.clientSecret, s.issuer, s.domain
+	s.IdentityPoolID = s.identityPoolID
 	return s
 }
 
@@ -563,7 +576,13 @@ func plainOp[In any](f func(*Server, *In) (any, *apiError)) opFunc {
 
 // serveAPI answers one AWS JSON 1.1 call.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	// One endpoint serves both APIs, told apart by the target's prefix.
+	target, ops := r.Header.Get("X-Amz-Target"), operations
+	name, ok := strings.CutPrefix(target, targetPrefix)
+	if !ok {
+		name, ok = strings.CutPrefix(target, identityTargetPrefix)
+		ops = identityOperations
+	}
 	if !ok || !isOperationName(name) {
 		writeError(w, &apiError{status: http.StatusBadRequest, typ: "UnknownOperationException", msg: "missing or malformed X-Amz-Target header"})
 		return
@@ -581,7 +600,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: http.StatusBadRequest, typ: "SerializationException", msg: "cannot read request body"})
 		return
 	}
-	op, ok := operations[name]
+	op, ok := ops[name]
 	if !ok {
 		writeError(w, &apiError{status: http.StatusBadRequest, typ: "UnknownOperationException", msg: "operation " + name + " is not supported by cognitotest"})
 		return

@@ -316,27 +316,12 @@ func (s *Server) verifyAccessToken(token string, now time.Time) (*user, *refresh
 // Tokens of the client credentials grant, which name no user, fail.
 func (s *Server) checkAccessToken(token string, now time.Time) (*user, *refreshGrant, *accessClaims, *apiError) {
 	invalid := errNotAuthorized("Invalid Access Token")
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, nil, nil, invalid
-	}
-	var header struct {
-		Kid string `json:"kid"`
-		Alg string `json:"alg"`
-	}
-	if !decodeSegment(parts[0], &header) || header.Alg != "RS256" || header.Kid != s.kid {
-		return nil, nil, nil, invalid
-	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil {
-		return nil, nil, nil, invalid
-	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if rsa.VerifyPKCS1v15(&s.key.PublicKey, crypto.SHA256, digest[:], sig) != nil {
+	payload, ok := s.signedPayload(token)
+	if !ok {
 		return nil, nil, nil, invalid
 	}
 	var c accessClaims
-	if !decodeSegment(parts[1], &c) || c.TokenUse != "access" || c.Iss != s.issuer || c.ClientID != s.clientID {
+	if !decodeSegment(payload, &c) || c.TokenUse != "access" || c.Iss != s.issuer || c.ClientID != s.clientID {
 		return nil, nil, nil, invalid
 	}
 	if now.Unix() >= c.Exp {
@@ -353,6 +338,31 @@ func (s *Server) checkAccessToken(token string, now time.Time) (*user, *refreshG
 		return nil, nil, nil, errNotAuthorized("Access Token has been revoked")
 	}
 	return u, g, &c, nil
+}
+
+// signedPayload returns the payload segment of token when token is a
+// compact RS256 JWS signed with this server's key under its kid.
+func (s *Server) signedPayload(token string) (string, bool) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return "", false
+	}
+	var header struct {
+		Kid string `json:"kid"`
+		Alg string `json:"alg"`
+	}
+	if !decodeSegment(parts[0], &header) || header.Alg != "RS256" || header.Kid != s.kid {
+		return "", false
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return "", false
+	}
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if rsa.VerifyPKCS1v15(&s.key.PublicKey, crypto.SHA256, digest[:], sig) != nil {
+		return "", false
+	}
+	return parts[1], true
 }
 
 // decodeSegment decodes a base64url JSON segment of a JWT into v.

@@ -12,6 +12,7 @@
 //	cognito-token demo     # a local pool: sign in with SRP, call an API, watch renewals
 //	cognito-token login    # sign in and cache the session
 //	cognito-token token    # print a valid token, renewing it from the cache when needed
+//	cognito-token aws-credentials --identity-pool-id ID  # AWS credentials, for credential_process
 //	cognito-token logout   # revoke the refresh token and forget the session
 //	cognito-token version  # the module and Go versions it was built from (also --version)
 //
@@ -68,6 +69,20 @@
 //	      command: cognito-token
 //	      args: [token, --exec-credential, --user-pool-id, eu-west-1_AbC123, --client-id, "...", --username, alice@example.com]
 //	      interactiveMode: Never
+//
+// # AWS credentials
+//
+// aws-credentials --identity-pool-id ID (or $COGNITO_IDENTITY_POOL_ID)
+// takes the same flags as token: it renews the cached session as token --id
+// does, exchanges its ID token at the Cognito identity pool (GetId, then
+// GetCredentialsForIdentity, with the login
+// cognito-idp.<region>.amazonaws.com/<user pool ID>) and prints the JSON
+// of a credential_process, {"Version": 1, "AccessKeyId", "SecretAccessKey",
+// "SessionToken", "Expiration"} with the expiry in RFC 3339, a minute
+// early. --endpoint reaches both APIs. In ~/.aws/config:
+//
+//	[profile cognito]
+//	credential_process = cognito-token aws-credentials --identity-pool-id eu-west-1:0a1b... --user-pool-id eu-west-1_AbC123 --client-id ... --username alice@example.com
 //
 // # The session cache
 //
@@ -132,6 +147,8 @@ Usage:
   cognito-token demo   [flags]   a local pool: sign in with SRP, call an API, watch renewals
   cognito-token login  [flags]   sign in and cache the session
   cognito-token token  [flags]   print a valid token, renewing it from the cache when needed
+  cognito-token aws-credentials [flags]
+                                 print AWS credentials from an identity pool (credential_process)
   cognito-token logout [flags]   revoke the refresh token and forget the session
   cognito-token version          print the version (also --version)
 
@@ -181,7 +198,7 @@ type cli struct {
 // message on stderr.
 func (c *cli) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		c.msg("cognito-token: missing command: demo, login, token, logout or version (run 'cognito-token --help')")
+		c.msg("cognito-token: missing command: demo, login, token, aws-credentials, logout or version (run 'cognito-token --help')")
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
@@ -193,6 +210,8 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		err = c.login(ctx, rest)
 	case "token":
 		err = c.token(ctx, rest)
+	case "aws-credentials":
+		err = c.awsCredentials(ctx, rest)
 	case "logout":
 		err = c.logout(ctx, rest)
 	case "version", "-version", "--version":
