@@ -271,6 +271,8 @@ func TestConcurrentRotation(t *testing.T) {
 					ok.Add(1)
 				case errors.As(err, &reuse):
 					reused.Add(1)
+				default:
+					t.Errorf("unexpected error: %v", err)
 				}
 			})
 		}
