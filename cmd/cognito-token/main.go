@@ -111,6 +111,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -166,6 +167,13 @@ type cli struct {
 	// challengeTimeout, when set, is how long login waits for the answer
 	// to a challenge, instead of cognito.DefaultChallengeTimeout.
 	challengeTimeout time.Duration
+	// browser, when set, opens the page of login --browser instead of the
+	// user's browser (openBrowser): tests sign in with it. It returns
+	// when it is done, like the command in $BROWSER.
+	browser func(ctx context.Context, url string) error
+	// httpClient, when set, makes the requests to a user pool domain;
+	// tests count them with it.
+	httpClient *http.Client
 
 	// mu guards secrets, openPrompt and the writes to stderr: a sign-in
 	// challenge is answered on a goroutine of the library's.
