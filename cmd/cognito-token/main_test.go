@@ -50,6 +50,12 @@ type harness struct {
 	tee io.Writer
 	// challengeTimeout, if set, is the cli's.
 	challengeTimeout time.Duration
+	// browser, if set, is the cli's: it opens the page of login --browser.
+	browser func(ctx context.Context, url string) error
+	// httpClient, if set, is the cli's, for the requests to a domain.
+	httpClient *http.Client
+	// ctx, if set, is the context the program runs with (Ctrl-C).
+	ctx context.Context
 
 	mu      sync.Mutex
 	secrets []string // never allowed on stderr
@@ -94,6 +100,8 @@ func (h *harness) runReader(stdin io.Reader, args ...string) result {
 		term:   h.term,
 
 		challengeTimeout: h.challengeTimeout,
+		browser:          h.browser,
+		httpClient:       h.httpClient,
 	}
 	if h.tee != nil {
 		c.stderr = io.MultiWriter(&stderr, h.tee)
@@ -106,7 +114,11 @@ func (h *harness) runReader(stdin io.Reader, args ...string) result {
 			o.HTTPClient = &http.Client{Transport: hookTransport(h.afterCall)}
 		}
 	}
-	code := c.run(context.Background(), args)
+	ctx := h.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	code := c.run(ctx, args)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
