@@ -297,7 +297,7 @@ func (s *Server) answerPasswordVerifier(in *respondInput) (any, *apiError) {
 		s.restoreSession(block, sess, now)
 		return nil, e
 	}
-	return s.afterPassword(sess.user, d, now)
+	return s.afterPassword(sess.user, progress{device: d}, now)
 }
 
 // restoreSession puts back a session that takeSession removed, with the
@@ -361,7 +361,7 @@ func (s *Server) passwordAuth(params map[string]string) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	return s.afterPassword(c.user, d, s.now())
+	return s.afterPassword(c.user, progress{device: d}, s.now())
 }
 
 // passwordMatches reports whether password gives c's verifier. It

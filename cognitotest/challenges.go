@@ -85,21 +85,31 @@ type progress struct {
 	// answer has been accepted.
 	device     *device
 	deviceDone bool
+	// oauth is the authorization request of a managed-login sign-in (see
+	// login.go), nil for one through the API: it ends with an
+	// authorization code instead of tokens, and its challenges are
+	// answered on the login page only.
+	oauth *authRequest
 }
 
 // afterPassword goes on with a sign-in whose password has been verified,
-// from the device d (nil for none; see signInDevice): the unanswerable
-// challenge of RequireChallenge, if set, else the next step (nextStep).
-func (s *Server) afterPassword(u *user, d *device, now time.Time) (any, *apiError) {
+// with p saying where from (the device, for the API, the authorization
+// request, for managed login): the unanswerable challenge of
+// RequireChallenge, if set, else the next step (nextStep). Managed login
+// cannot show a challenge nobody can answer, so there it fails instead.
+func (s *Server) afterPassword(u *user, p progress, now time.Time) (any, *apiError) {
 	s.mu.Lock()
 	challenge := u.challenge
 	id := u.identity()
 	s.mu.Unlock()
 	if challenge != "" {
+		if p.oauth != nil {
+			return nil, errInvalidParameter("challenge " + challenge + " was set by RequireChallenge: cognitotest does not answer it")
+		}
 		sess := &challengeSession{user: u, challenge: challenge, unanswerable: true}
 		return s.newChallenge(sess, requiredChallengeParameters(challenge, id), now), nil
 	}
-	return s.nextStep(u, progress{device: d}, now)
+	return s.nextStep(u, p, now)
 }
 
 // nextStep answers a sign-in with its next challenge, in Cognito's order:
@@ -108,7 +118,7 @@ func (s *Server) afterPassword(u *user, d *device, now time.Time) (any, *apiErro
 // or MFA_SETUP when MFA is required and the user has no factor. A sign-in
 // from a device meets DEVICE_SRP_AUTH in place of MFA when the device
 // suppresses MFA (see skipsMFA), else once MFA is done. With nothing
-// left, it issues tokens.
+// left, it issues tokens, or, in managed login, an authorization code.
 func (s *Server) nextStep(u *user, p progress, now time.Time) (any, *apiError) {
 	s.mu.Lock()
 	newPassword := u.newPassword
@@ -133,6 +143,9 @@ func (s *Server) nextStep(u *user, p progress, now time.Time) (any, *apiError) {
 	case len(factors) > 1:
 		sess := &challengeSession{user: u, challenge: challengeSelectMFA, progress: p, offered: factors}
 		return s.newChallenge(sess, map[string]string{"MFAS_CAN_CHOOSE": mustJSON(factors)}, now), nil
+	}
+	if p.oauth != nil {
+		return s.issueCode(u, p.oauth, now, now), nil
 	}
 	return s.issueTokens(u, p.device, now)
 }
@@ -163,7 +176,7 @@ func (s *Server) issueTokens(u *user, d *device, now time.Time) (any, *apiError)
 		meta = &newDeviceMetadata{DeviceKey: nd.key, DeviceGroupKey: nd.groupKey}
 	}
 	s.mu.Unlock()
-	res, e := s.mint(id, g, now)
+	res, e := s.mint(id, g, "", now)
 	if e != nil {
 		return nil, e
 	}
@@ -252,10 +265,22 @@ func (s *Server) answerChallenge(in *respondInput) (any, *apiError) {
 	if !named {
 		return nil, errNotAuthorized("Invalid session for the user.")
 	}
+	if sess.progress.oauth != nil {
+		// A managed-login sign-in's challenges are answered on its page.
+		return nil, errSessionExpired()
+	}
+	return s.answer(sess, in.ChallengeName, resp, in.ClientMetadata, now)
+}
+
+// answer checks resp, the answer to the challenge challengeName, against
+// sess, which the caller has taken from the store (the API after its
+// checks of USERNAME and SECRET_HASH, managed login from its form), and
+// goes on with the sign-in.
+func (s *Server) answer(sess *challengeSession, challengeName string, resp, meta map[string]string, now time.Time) (any, *apiError) {
 	if sess.unanswerable {
 		return nil, errInvalidParameter("challenge " + sess.challenge + " was set by RequireChallenge: cognitotest does not answer it")
 	}
-	if in.ChallengeName != sess.challenge {
+	if challengeName != sess.challenge {
 		// As Cognito answers an SMS_MFA_CODE sent for SOFTWARE_TOKEN_MFA.
 		return nil, errCodeMismatch()
 	}
@@ -299,7 +324,7 @@ func (s *Server) answerChallenge(in *respondInput) (any, *apiError) {
 	case challengeDeviceProof:
 		return s.answerDeviceProof(sess, resp, now)
 	default: // challengeCustom
-		return s.answerCustom(sess, resp["ANSWER"], in.ClientMetadata, now)
+		return s.answerCustom(sess, resp["ANSWER"], meta, now)
 	}
 }
 

@@ -3,6 +3,7 @@ package cognitotest
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -18,11 +19,14 @@ var errorTypePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,127}$`)
 // Calls returns how many requests have named operation ("InitiateAuth",
 // "RespondToAuthChallenge", ...) in their X-Amz-Target header, failed ones
 // included. Requests for operations the server does not implement are
-// counted too. It panics for a name that cannot be an operation (empty,
-// lower-case first letter, or with the AWSCognitoIdentityProviderService.
-// prefix).
+// counted too. Given the path of an endpoint of the pool's domain
+// ("/oauth2/token", "/oauth2/authorize", "/oauth2/userInfo",
+// "/oauth2/revoke", "/login" or "/logout") instead, it returns how many
+// requests that endpoint received, whatever their method or outcome. It
+// panics for a name that is neither (empty, lower-case first letter, or
+// with the AWSCognitoIdentityProviderService. prefix).
 func (s *Server) Calls(operation string) int {
-	if !isOperationName(operation) {
+	if !isOperationName(operation) && !slices.Contains(endpointPaths, operation) {
 		panicf("Calls: %q is not an operation name", operation)
 	}
 	s.mu.Lock()

@@ -233,7 +233,7 @@ func (s *Server) takeSetupSession(token string, associated bool, now time.Time) 
 	if sess == nil {
 		return nil, errSessionExpired()
 	}
-	if sess.unanswerable || sess.challenge != challengeMFASetup || associated && sess.secret == "" {
+	if sess.unanswerable || sess.challenge != challengeMFASetup || associated && sess.secret == "" || sess.progress.oauth != nil {
 		return nil, errNotAuthorized("Invalid session for the user.")
 	}
 	return sess, nil
@@ -262,8 +262,15 @@ func (s *Server) associateSoftwareToken(in *softwareTokenInput) (any, *apiError)
 	if e != nil {
 		return nil, e
 	}
+	return associateOutput{SecretCode: secret, Session: s.associateSetup(sess, secret, now)}, nil
+}
+
+// associateSetup gives the MFA_SETUP sign-in of sess, which the caller has
+// taken from the store, the new authenticator secret secret, and returns
+// the Session under which it waits for a code of it.
+func (s *Server) associateSetup(sess *challengeSession, secret string, now time.Time) string {
 	next := &challengeSession{user: sess.user, challenge: challengeMFASetup, progress: sess.progress, secret: secret}
-	return associateOutput{SecretCode: secret, Session: s.storeChallenge(next, now)}, nil
+	return s.storeChallenge(next, now)
 }
 
 // verifySoftwareToken answers VerifySoftwareToken: when UserCode is a code

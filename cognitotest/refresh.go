@@ -63,7 +63,7 @@ func (s *Server) refresh(flow string, params map[string]string) (any, *apiError)
 	if e := s.checkSecretHash(g.username, params["SECRET_HASH"]); e != nil {
 		return nil, e
 	}
-	res, e := s.mint(id, g, now)
+	res, e := s.mint(id, g, "", now)
 	if e != nil {
 		return nil, e
 	}
@@ -151,7 +151,7 @@ func (s *Server) getTokensFromRefreshToken(in *getTokensInput) (any, *apiError) 
 			return nil, e
 		}
 	}
-	res, e := s.mint(id, g, now)
+	res, e := s.mint(id, g, "", now)
 	if e != nil {
 		return nil, e
 	}
@@ -179,12 +179,20 @@ func (s *Server) revokeToken(in *revokeTokenInput) (any, *apiError) {
 	if strings.Count(in.Token, ".") == 2 {
 		return nil, &apiError{status: http.StatusBadRequest, typ: "UnsupportedTokenTypeException", msg: "Only refresh tokens can be revoked"}
 	}
+	s.revokeRefreshToken(in.Token, in.ClientID)
+	return struct{}{}, nil
+}
+
+// revokeRefreshToken ends the sign-in of token, a refresh token of the app
+// client clientID: neither it, nor any refresh token rotation gave in its
+// place, nor the access tokens issued with them work any more. A token
+// the server does not know, or of another app client, is ignored.
+func (s *Server) revokeRefreshToken(token, clientID string) {
 	s.mu.Lock()
-	if rt := s.refreshTokens[in.Token]; rt != nil && rt.grant.clientID == in.ClientID {
+	defer s.mu.Unlock()
+	if rt := s.refreshTokens[token]; rt != nil && rt.grant.clientID == clientID {
 		rt.grant.revoked = true
 	}
-	s.mu.Unlock()
-	return struct{}{}, nil
 }
 
 // accessTokenInput is the input of the operations authorised by an access

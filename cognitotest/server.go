@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -65,6 +66,12 @@ type config struct {
 	// rotation and grace are set by WithRefreshTokenRotation.
 	rotation bool
 	grace    time.Duration
+	// The app client's callback and sign-out URLs (WithCallbackURL,
+	// WithSignOutURL) and the pool's resource servers
+	// (WithResourceServer).
+	callbackURLs    []string
+	signOutURLs     []string
+	resourceServers []resourceServer
 }
 
 // Option configures a [Server] made by [NewServer].
@@ -146,10 +153,16 @@ type Server struct {
 	// Issuer is the iss claim of every token, URL + "/" + UserPoolID; the
 	// OpenID discovery document and the JWKS are served beneath it.
 	Issuer string
+	// Domain is the base URL of the pool's OAuth 2.0 endpoints, its
+	// managed-login domain: /oauth2/authorize, /oauth2/token,
+	// /oauth2/userInfo, /oauth2/revoke, /login and /logout. It is the
+	// same as URL; use it with cognito.Endpoint(s.Domain), as with a
+	// pool's domain on AWS.
+	Domain string
 
 	// The private copies of the exported fields, the only ones the
 	// server reads. clientSecret is empty when the client has none.
-	url, userPoolID, clientID, clientSecret, issuer string
+	url, userPoolID, clientID, clientSecret, issuer, domain string
 
 	cfg      config
 	poolName string // UserPoolID after "_"
@@ -169,6 +182,9 @@ type Server struct {
 	refreshTokens map[string]*refreshToken        // by the token itself
 	origins       map[string]*refreshGrant        // sign-ins by origin_jti
 	devices       deviceStore
+	codes         sessionStore[*authCode]     // authorization codes
+	flows         sessionStore[*loginFlow]    // login pages being answered
+	logins        sessionStore[*loginSession] // managed-login sessions, by cookie
 	calls         map[string]int
 	faults        map[string]fault
 	delays        map[string]time.Duration
@@ -248,6 +264,9 @@ func NewServer(opts ...Option) *Server {
 		refreshTokens: make(map[string]*refreshToken),
 		origins:       make(map[string]*refreshGrant),
 		devices:       newDeviceStore(cfg.maxSessions),
+		codes:         newSessionStore[*authCode](cfg.maxSessions),
+		flows:         newSessionStore[*loginFlow](cfg.maxSessions),
+		logins:        newSessionStore[*loginSession](cfg.maxSessions),
 		calls:         make(map[string]int),
 		faults:        make(map[string]fault),
 		delays:        make(map[string]time.Duration),
@@ -258,11 +277,12 @@ func NewServer(opts ...Option) *Server {
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.url = "http://" + s.ts.Listener.Addr().String()
 	s.issuer = s.url + "/" + s.userPoolID
+	s.domain = s.url
 	s.ts.Start()
 	if s.ts.URL != s.url {
 		panicf("NewServer: listening on %s, not %s", s.ts.URL, s.url)
 	}
-	s.URL, s.UserPoolID, s.ClientID, s.ClientSecret, s.Issuer = s.url, s.userPoolID, s.clientID, s.clientSecret, s.issuer
+	s.URL, s.UserPoolID, s.ClientID, s.ClientSecret, s.Issuer, s.Domain = s.url, s.userPoolID, s.clientID, s.clientSecret, s.issuer, s.domain
 	return s
 }
 
@@ -422,20 +442,36 @@ func (s *Server) lookupUser(name string) *user {
 
 func (s *Server) now() time.Time { return s.cfg.now() }
 
-// serveHTTP routes the API (POST /) and the two OpenID documents.
+// serveHTTP routes the API (POST /), the two OpenID documents, and the
+// endpoints of the pool's domain.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// The Date header follows the server's clock, as a real server's would:
 	// clients (the AWS SDK, this module's token source) read it to correct
 	// for clock skew, so with WithClock they see the skew they must handle.
 	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	if slices.Contains(endpointPaths, r.URL.Path) {
+		s.count(r.URL.Path)
+	}
+	// The pages a browser visits: no CORS, they are not for scripts.
+	switch r.URL.Path {
+	case pathAuthorize:
+		s.serveAuthorize(w, r)
+		return
+	case pathLogin:
+		s.serveLogin(w, r)
+		return
+	case pathLogout:
+		s.serveLogout(w, r)
+		return
+	}
 	// CORS, so that browser clients (Amplify, amazon-cognito-identity-js in
 	// a page) can use the pool in demos, as they can use Cognito.
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Expose-Headers", "x-amzn-ErrorType, x-amzn-RequestId, Date")
+	h.Set("Access-Control-Expose-Headers", "x-amzn-ErrorType, x-amzn-RequestId, Date, WWW-Authenticate")
 	if r.Method == http.MethodOptions {
 		h.Set("Access-Control-Allow-Methods", "POST, GET")
-		h.Set("Access-Control-Allow-Headers", "Content-Type, X-Amz-Target, X-Amz-User-Agent, Cache-Control, Amz-Sdk-Request, Amz-Sdk-Invocation-Id")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Amz-Target, X-Amz-User-Agent, Cache-Control, Amz-Sdk-Request, Amz-Sdk-Invocation-Id")
 		h.Set("Access-Control-Max-Age", "600")
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -444,11 +480,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/":
 		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			methodNotAllowed(w, http.MethodPost)
 			return
 		}
 		s.serveAPI(w, r)
+	case r.URL.Path == pathToken:
+		s.serveToken(w, r)
+	case r.URL.Path == pathUserInfo:
+		s.serveUserInfo(w, r)
+	case r.URL.Path == pathRevoke:
+		s.serveRevoke(w, r)
 	case r.Method == http.MethodGet && r.URL.Path == wellKnown+"jwks.json":
 		s.serveJWKS(w)
 	case r.Method == http.MethodGet && r.URL.Path == wellKnown+"openid-configuration":

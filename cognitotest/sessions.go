@@ -80,6 +80,17 @@ func (st *sessionStore[S]) take(key string, now time.Time) (S, bool) {
 	return sess, true
 }
 
+// get returns the session of key without removing it, or the zero S
+// (nil) and false when there is none or it has expired by now.
+func (st *sessionStore[S]) get(key string, now time.Time) (S, bool) {
+	var none S
+	sess, ok := st.byKey[key]
+	if !ok || !now.Before(sess.entry().expires) {
+		return none, false
+	}
+	return sess, true
+}
+
 // len reports how many sessions the store holds, expired ones not yet
 // dropped included.
 func (st *sessionStore[S]) len() int { return len(st.queue) }
