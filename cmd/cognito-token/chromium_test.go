@@ -462,6 +462,41 @@ func countColours(img image.Image) (colours, commonest int) {
 	return len(counts), commonest
 }
 
+// TestChromium: managed login in a real browser. login --browser runs
+// the command in $BROWSER, here the test binary driving headless
+// Chromium, which fills in cognitotest's login page and submits it; the
+// browser comes back to cognito-token's loopback server and is left on
+// its page saying that the sign-in is done. Screenshots of both pages
+// must show something.
+func TestChromium(t *testing.T) {
+	t.Parallel()
+	chromium := requireChromium(t)
+	redirect := freeRedirectURL(t)
+	p, h, _ := oauthPool(t, redirect)
+	h.browser = nil // the command in $BROWSER
+	dir := t.TempDir()
+	browser, wait := runChromiumJob(t, chromiumJob{Chromium: chromium, Dir: dir, Username: p.alias, Password: p.password, Redirect: redirect})
+	h.env[envBrowser] = browser
+
+	r := h.mustRun(exitOK, "", "login", "--browser", "--timeout", "90s")
+	assert.Contains(t, r.stderr, "Signed in as "+p.alias+" in the browser")
+	assert.NotContains(t, r.stderr, "Could not open a browser")
+	res := wait()
+	require.Empty(t, res.Error)
+	assert.True(t, strings.HasPrefix(res.LoginURL, p.srv.Domain+"/login?"), "the form's page: %s", res.LoginURL)
+	assert.True(t, strings.HasPrefix(res.EndURL, redirect+"?code="), "the last page: %s", res.EndURL)
+	assert.Contains(t, res.EndText, "Signed in")
+	assert.Contains(t, res.EndText, "You are signed in as "+p.alias+". You can close this tab")
+	assertNotBlank(t, filepath.Join(dir, loginShot))
+	assertNotBlank(t, filepath.Join(dir, endShot))
+
+	ses := h.session()
+	assert.Equal(t, p.srv.Domain, ses.Domain)
+	assert.Equal(t, p.username, p.claims(t, ses.AccessToken)["username"])
+	r = h.mustRun(exitOK, "", "token")
+	assert.Equal(t, ses.AccessToken+"\n", r.stdout)
+}
+
 // TestAssertNotBlank: a blank image fails the check, a drawn one passes.
 func TestAssertNotBlank(t *testing.T) {
 	t.Parallel()

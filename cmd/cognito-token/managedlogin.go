@@ -130,8 +130,8 @@ func (c *cli) waitForBrowser(ctx context.Context, o *options, cb *callback, open
 // o's user pool and app client and of its user (setting o.username from
 // them when none was given), and caches the session in dir.
 func (c *cli) completeLogin(ctx context.Context, o *options, dir *cacheDir, conf *oauth2.Config, code, verifier string) (*replaced, error) {
-	ctx, cancel := context.WithTimeout(c.oauthContext(ctx), oauthTimeout)
-	tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	exchangeCtx, cancel := context.WithTimeout(c.oauthContext(ctx), oauthTimeout)
+	tok, err := conf.Exchange(exchangeCtx, code, oauth2.VerifierOption(verifier))
 	cancel()
 	if err != nil {
 		return nil, endpointError("exchanging the authorization code for tokens", err)
@@ -238,14 +238,17 @@ type tokenEndpointError struct {
 }
 
 func (e *tokenEndpointError) Error() string {
-	reason := e.err.ErrorCode
-	if reason == "" && e.err.Response != nil {
-		reason = "HTTP " + e.err.Response.Status
+	if e.err.ErrorCode == "" {
+		status := "an error"
+		if e.err.Response != nil {
+			status = "HTTP " + e.err.Response.Status
+		}
+		return e.what + ": the token endpoint answered " + status
 	}
+	msg := e.what + ": the user pool refused: " + e.err.ErrorCode
 	if e.err.ErrorDescription != "" {
-		reason += " (" + e.err.ErrorDescription + ")"
+		msg += " (" + e.err.ErrorDescription + ")"
 	}
-	msg := e.what + ": the user pool refused: " + reason
 	switch e.err.ErrorCode {
 	case "invalid_client":
 		msg += "; check --client-id, and that the app client's secret is given in $" + envClientSecret + " or with --client-secret-stdin when it has one"
