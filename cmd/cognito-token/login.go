@@ -38,6 +38,26 @@ the order asked, the new password given once:
     printf '%s\n%s\n' "$PASSWORD" "$CODE" | cognito-token login --password-stdin
 
 Emulators without SRP, such as cognito-local, need --flow password.
+
+With --browser, login signs in through the user pool's managed login in
+your web browser instead (the authorization code grant with PKCE), as
+federated users (Google, SAML, OIDC) and passkey users must. It needs the
+pool's domain and a callback URL of the app client on this machine,
+registered with its port, since Cognito matches callback URLs exactly:
+
+    cognito-token login --browser \
+        --domain https://example.auth.eu-west-1.amazoncognito.com \
+        --redirect-url http://localhost:8484/callback
+
+login listens at the callback URL, prints the sign-in page's URL and
+opens it with the command in $BROWSER (split into words as a shell
+would, without a shell; %s is replaced by the URL, else the URL is added
+at the end) or else the system's opener (xdg-open, open, rundll32). It
+waits --timeout for the browser to come back, or Ctrl-C. The session is
+cached under --username when one is given, which must then be the user
+who signed in or one of their aliases; else under the user name in the
+tokens (cognito:username), which login prints, for token and logout.
+token renews it at the domain's token endpoint.
 `
 
 // login signs in with the password and caches the session.

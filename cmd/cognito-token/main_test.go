@@ -368,8 +368,11 @@ func TestHelp(t *testing.T) {
 	for _, flag := range []string{"--id", "--json", "--exec-credential", "--client-secret-stdin"} {
 		assert.Contains(t, r.stdout, flag)
 	}
+	for _, flag := range []string{"--client-credentials", "--domain URL", "--scope scope", "$COGNITO_DOMAIN"} {
+		assert.Contains(t, r.stdout, flag)
+	}
 	r = h.mustRun(exitOK, "", "login", "--help")
-	for _, flag := range []string{"--flow", "--password-stdin"} {
+	for _, flag := range []string{"--flow", "--password-stdin", "--browser", "--domain URL", "--redirect-url URL", "$COGNITO_REDIRECT_URL", "--scope scope", "--timeout duration", "(default 5m0s)", "$BROWSER"} {
 		assert.Contains(t, r.stdout, flag)
 	}
 }

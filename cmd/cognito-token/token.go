@@ -37,7 +37,20 @@ When the renewal meets a passing fault (throttling, a server error, no
 network) while the cached token is still valid, that token is printed,
 with a warning on stderr; so is a renewed token that cannot be cached
 (disk full, read-only directory). When Cognito refuses the refresh token
-for good, it exits 1 and says to run login again.
+for good, it exits 1 and says to run login again. A session from login
+--browser is renewed at the token endpoint of the user pool's domain,
+the others with the user-pool API.
+
+With --client-credentials it prints instead an access token of the app
+client itself, for machine-to-machine calls: the client credentials
+grant at --domain, for the --scope given (without one, Cognito grants
+all the scopes the app client is allowed). The app client must have a
+secret, given as for the other commands. The token is cached per app
+client, domain and scopes, and printed again until it is due for
+renewal; no user, and no --user-pool-id, is needed:
+
+    cognito-token token --client-credentials \
+        --domain https://example.auth.eu-west-1.amazoncognito.com --scope orders/read
 `
 
 // token prints a valid token from the cached session.
