@@ -116,7 +116,7 @@ func (s *session) clientTokenOf(o *options) bool {
 // fetchClientToken gets a token of o's app client with the client
 // credentials grant.
 func (c *cli) fetchClientToken(ctx context.Context, o *options) (*oauth2.Token, error) {
-	ep := cognito.Endpoint(o.domain)
+	ep := endpoint(o.domain, o.secret) // a secret, always
 	conf := clientcredentials.Config{
 		ClientID:     o.clientID,
 		ClientSecret: o.secret,

@@ -214,10 +214,24 @@ func (c *cli) oauthConfig(o *options, domain string) *oauth2.Config {
 	return &oauth2.Config{
 		ClientID:     o.clientID,
 		ClientSecret: o.secret,
-		Endpoint:     cognito.Endpoint(domain),
+		Endpoint:     endpoint(domain, o.secret),
 		RedirectURL:  o.redirectURL,
 		Scopes:       o.scopes,
 	}
+}
+
+// endpoint is [cognito.Endpoint] of domain, for a client with secret (or
+// none). A confidential client authenticates with HTTP Basic, as
+// cognito.Endpoint says; a public client sends its client_id in the form,
+// as Cognito documents for public clients: with AuthStyleInHeader,
+// golang.org/x/oauth2 would send it as a Basic user name with an empty
+// password instead.
+func endpoint(domain, secret string) oauth2.Endpoint {
+	ep := cognito.Endpoint(domain)
+	if secret == "" {
+		ep.AuthStyle = oauth2.AuthStyleInParams
+	}
+	return ep
 }
 
 // oauthContext is ctx, carrying the HTTP client of a test when it has

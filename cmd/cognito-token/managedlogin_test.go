@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,8 +16,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -281,14 +284,15 @@ func TestSignInURL(t *testing.T) {
 	var urls []string
 	for _, args := range [][]string{nil, {"--scope", "openid", "--scope", "orders/read profile"}} {
 		h := browserHarness(t, redirect)
+		opened := make(chan string, 1)
 		h.browser = func(ctx context.Context, authURL string) error {
-			urls = append(urls, authURL)
+			opened <- authURL
 			return decline(ctx, authURL)
 		}
 		r := h.mustRun(exitFailure, "", append([]string{"login", "--browser"}, args...)...)
+		urls = append(urls, <-opened)
 		assert.Contains(t, r.stderr, "Sign in in your browser; if it does not open, open this URL in it:\n  "+urls[len(urls)-1]+"\n")
 	}
-	require.Len(t, urls, 2)
 	var states []string
 	for i, want := range []string{"openid email profile", "openid orders/read profile"} {
 		u, err := url.Parse(urls[i])
@@ -420,6 +424,46 @@ func oauthPool(t *testing.T, redirect string, opts ...cognitotest.Option) (*pool
 	return p, h, b
 }
 
+// tokenRecorder is an HTTP transport that records the requests to a token
+// endpoint: how the client authenticated, and the form.
+type tokenRecorder struct {
+	mu       sync.Mutex
+	requests []tokenRequest
+}
+
+type tokenRequest struct {
+	basic          bool
+	user, password string
+	form           url.Values
+}
+
+func (rec *tokenRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == "/oauth2/token" {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, err
+		}
+		req := tokenRequest{form: form}
+		req.user, req.password, req.basic = r.BasicAuth()
+		rec.mu.Lock()
+		rec.requests = append(rec.requests, req)
+		rec.mu.Unlock()
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (rec *tokenRecorder) all() []tokenRequest {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return slices.Clone(rec.requests)
+}
+
 // domainFileOf reads the domain file of h's session.
 func domainFileOf(t *testing.T, h *harness) (domainFile, bool) {
 	t.Helper()
@@ -442,6 +486,8 @@ func TestLoginBrowser(t *testing.T) {
 	t.Parallel()
 	redirect := freeRedirectURL(t)
 	p, h, b := oauthPool(t, redirect)
+	rec := &tokenRecorder{}
+	h.httpClient = &http.Client{Transport: rec}
 
 	r := h.mustRun(exitOK, "", "login", "--browser")
 	require.NoError(t, b.wait(t))
@@ -485,6 +531,19 @@ func TestLoginBrowser(t *testing.T) {
 	assert.Equal(t, p.srv.Domain, renewed.Domain, "still renewed at the domain")
 	assert.Equal(t, "openid email profile", p.claims(t, renewed.AccessToken)["scope"], "the scopes kept")
 	assert.Equal(t, p.username, p.claims(t, renewed.IDToken)["cognito:username"])
+
+	// A public client: its client_id in the form, no Authorization.
+	reqs := rec.all()
+	require.Len(t, reqs, 2)
+	for i, grant := range []string{"authorization_code", "refresh_token"} {
+		assert.False(t, reqs[i].basic, "no Authorization header")
+		assert.Equal(t, grant, reqs[i].form.Get("grant_type"))
+		assert.Equal(t, p.srv.ClientID, reqs[i].form.Get("client_id"))
+		assert.False(t, reqs[i].form.Has("client_secret"))
+	}
+	assert.Equal(t, redirect, reqs[0].form.Get("redirect_uri"))
+	assert.Len(t, reqs[0].form.Get("code_verifier"), 43)
+	assert.Equal(t, ses.RefreshToken, reqs[1].form.Get("refresh_token"))
 
 	h.mustRun(exitOK, "", "logout")
 	assert.Equal(t, 1, p.srv.Calls("RevokeToken"))
@@ -598,12 +657,21 @@ func TestLoginBrowserClientSecret(t *testing.T) {
 	t.Parallel()
 	const secret = "browser-client-secret-0123456789"
 	p, h, b := oauthPool(t, freeRedirectURL(t), cognitotest.WithClientSecret(secret))
+	rec := &tokenRecorder{}
+	h.httpClient = &http.Client{Transport: rec}
 	h.env[envClientSecret] = secret
 	h.mustRun(exitOK, "", "login", "--browser")
 	require.NoError(t, b.wait(t))
 	h.expire()
 	h.mustRun(exitOK, "", "token")
 	assert.Equal(t, 2, p.srv.Calls("/oauth2/token"))
+	// client_secret_basic, the secret in the header only.
+	for _, req := range rec.all() {
+		assert.True(t, req.basic)
+		assert.Equal(t, p.srv.ClientID, req.user)
+		assert.Equal(t, secret, req.password)
+		assert.False(t, req.form.Has("client_secret"))
+	}
 
 	h.expire()
 	delete(h.env, envClientSecret)
