@@ -70,17 +70,17 @@ func (c *cli) loginBrowser(ctx context.Context, o *options) error {
 	}
 	c.keepSecret(res.code)
 	given := o.username != ""
-	ses, err := c.completeLogin(ctx, o, dir, conf, res.code, verifier)
+	r, err := c.completeLogin(ctx, o, dir, conf, res.code, verifier)
 	if err != nil {
 		res.finish(page{http.StatusInternalServerError, "Sign-in failed", "cognito-token could not complete the sign-in: the terminal says why. You can close this tab."})
 		return err
 	}
 	res.finish(page{http.StatusOK, "Signed in", "You are signed in as " + o.username + ". You can close this tab and go back to the terminal."})
-	c.msg("Signed in as %s in the browser; session cached in %s", o.username, ses.path)
+	c.msg("Signed in as %s in the browser; session cached in %s", o.username, r.path)
 	if !given {
 		c.msg("Give --username %s (or set $%s) to token and logout to use this session.", o.username, envUsername)
 	}
-	c.revokeReplaced(ctx, o, ses)
+	c.revokeReplaced(ctx, o, r)
 	return nil
 }
 
