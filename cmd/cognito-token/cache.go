@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -44,6 +45,13 @@ type session struct {
 	// less the access token's lifetime (exp − iat); zero when its claims
 	// do not say. It tells how long the tokens live (earlyExpiry).
 	Obtained time.Time
+
+	// Domain, for a session from managed login (login --browser), is the
+	// base URL of the user pool domain whose token endpoint renews it;
+	// empty for a session from the user-pool API, which renews it. The
+	// session file has no place for it: a file of its own keeps it (see
+	// domainFile).
+	Domain string
 }
 
 // newSession is s with what its tokens tell.
@@ -115,8 +123,9 @@ func (s *session) usable(o *options) bool {
 
 // issuedFor reports whether the (unverified) claims of token, if it is a
 // JWT, leave it possible that it was issued to o's app client by o's
-// pool: its issuer's path is the pool ID, and its client_id (access
-// tokens) and aud (ID tokens) are the client ID, those it has.
+// pool: its issuer's path is the pool ID (when o names a pool), and its
+// client_id (access tokens) and aud (ID tokens) are the client ID, those
+// it has.
 func issuedFor(token string, o *options) bool {
 	var claims struct {
 		Iss      string `json:"iss"`
@@ -126,7 +135,7 @@ func issuedFor(token string, o *options) bool {
 	if jwt.DecodeUnverified(token, &claims) != nil {
 		return true // nothing to tell
 	}
-	if claims.Iss != "" {
+	if claims.Iss != "" && o.poolID != "" {
 		u, err := url.Parse(claims.Iss)
 		if err != nil || u.Path != "/"+o.poolID {
 			return false
@@ -149,17 +158,19 @@ func issuedFor(token string, o *options) bool {
 	return true
 }
 
-// store is the cache file of one user of one app client: a
+// store is the cache file of one user of one app client (or of the
+// tokens of an app client itself, see clientCredentialsKey): a
 // [cognito.FileStore], which does the careful file handling (its lock,
-// atomic writes, no links followed), and the files earlier versions left
-// in the cache directory (migrate.go).
+// atomic writes, no links followed); the domain file of a session from
+// managed login (domainFile); and the files earlier versions left in the
+// cache directory (migrate.go).
 type store struct {
 	dir  string             // for messages
 	key  string             // file name stem: sessionKey
 	file *cognito.FileStore // <key>.json, locked by <key>.json.lock
 
-	// root is the cache directory, opened and checked once by openStore,
-	// for the files of earlier versions.
+	// root is the cache directory, opened and checked once by
+	// openCacheDir, for the domain file and the files of earlier versions.
 	root *os.Root
 
 	// legacyKey, if set, is the stem an earlier version gave the same
@@ -175,6 +186,25 @@ const sessionSuffix = ".json"
 // openStore opens the cache directory and finds the cache file for o. The
 // file name is a hash, so no flag value can lead out of the directory.
 func (c *cli) openStore(o *options) (*store, error) {
+	d, err := c.openCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	st := d.store(sessionKey(o))
+	st.legacyKey = legacyKey(o)
+	return st, nil
+}
+
+// cacheDir is the cache directory, open and checked, before the cache
+// file in it is chosen.
+type cacheDir struct {
+	dir  string
+	root *os.Root
+}
+
+// openCacheDir opens the cache directory: $COGNITO_TOKEN_CACHE_DIR, or
+// cognito-token's directory in the user's cache directory.
+func (c *cli) openCacheDir() (*cacheDir, error) {
 	dir := c.env(envCacheDir)
 	own := dir == ""
 	if own {
@@ -184,13 +214,17 @@ func (c *cli) openStore(o *options) (*store, error) {
 		}
 		dir = filepath.Join(base, "cognito-token")
 	}
-	st, err := newStore(dir, own, sessionKey(o))
-	if err != nil {
-		return nil, err
-	}
-	st.legacyKey = legacyKey(o)
-	return st, nil
+	return openDir(dir, own)
 }
+
+// store is the cache file named after key, in d. It shares d's open
+// directory: closing either closes it, so close one of them only.
+func (d *cacheDir) store(key string) *store {
+	return &store{dir: d.dir, key: key, root: d.root, file: cognito.NewFileStore(filepath.Join(d.dir, key+sessionSuffix))}
+}
+
+// close closes the directory, when no store owns it.
+func (d *cacheDir) close() { d.root.Close() }
 
 // sessionKey names the cache files of o's session: a hash of what
 // identifies it, the user pool, the app client, the user name in lower
@@ -218,14 +252,13 @@ func hashKey(fields ...string) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// newStore opens the cache directory dir, creating it with mode 0700 if
-// needed, for the files named after key. The default directory (own) is
-// set to 0700 even when it already existed; one the user chose with the
-// environment variable is left as it is. Either is refused unless it
-// belongs to the user and no one else can write to it, as FileStore
-// refuses it, but here before anything is sent to Cognito, and with a
-// word on $COGNITO_TOKEN_CACHE_DIR.
-func newStore(dir string, own bool, key string) (*store, error) {
+// openDir opens the cache directory dir, creating it with mode 0700 if
+// needed. The default directory (own) is set to 0700 even when it already
+// existed; one the user chose with the environment variable is left as it
+// is. Either is refused unless it belongs to the user and no one else can
+// write to it, as FileStore refuses it, but here before anything is sent
+// to Cognito, and with a word on $COGNITO_TOKEN_CACHE_DIR.
+func openDir(dir string, own bool) (*cacheDir, error) {
 	root, err := fileutil.OpenDir(dir, true, own)
 	var unsafe *fileutil.UnsafeDirError
 	switch {
@@ -236,7 +269,7 @@ func newStore(dir string, own bool, key string) (*store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("opening the cache directory: %w", err)
 	}
-	return &store{dir: dir, key: key, root: root, file: cognito.NewFileStore(filepath.Join(dir, key+sessionSuffix))}, nil
+	return &cacheDir{dir: dir, root: root}, nil
 }
 
 // close closes the cache directory.
@@ -248,8 +281,8 @@ func (s *store) path() string { return s.file.Path() }
 // lock takes the session's lock, waiting while another process or
 // goroutine holds it, and returns the function that releases it. Callers
 // re-read the session once they hold it. FileStore then removes the
-// temporary files a save cut short left; the holder removes those an
-// earlier version left under legacyKey.
+// temporary files a save cut short left; the holder removes those of the
+// domain file and those an earlier version left under legacyKey.
 func (s *store) lock(ctx context.Context) (unlock func(), err error) {
 	wait, cancel := context.WithTimeout(ctx, lockTimeout)
 	defer cancel()
@@ -262,7 +295,7 @@ func (s *store) lock(ctx context.Context) (unlock func(), err error) {
 	}
 	// Best effort: a file that cannot be removed now is tried again by the
 	// next command, and logout reports it.
-	_ = s.removeLegacyTemps()
+	_ = s.removeTemps()
 	return unlock, nil
 }
 
@@ -290,6 +323,9 @@ func (s *store) load(ctx context.Context, o *options) (*session, error) {
 	if ses == nil || !ses.usable(o) {
 		return nil, &needLoginError{why: fmt.Sprintf("the cached session in %s is corrupt or from another version", s.path())}
 	}
+	if ses.Domain, err = s.loadDomain(ses); err != nil {
+		return nil, err
+	}
 	return ses, nil
 }
 
@@ -303,25 +339,110 @@ func (s *store) device(ctx context.Context, o *options) *cognito.Device {
 	return saved.Device
 }
 
-// save replaces the cached session with ses. The caller holds the lock.
+// save replaces the cached session with ses, and its domain file with
+// ses's domain, or none. The caller holds the lock.
 func (s *store) save(ctx context.Context, ses *session) error {
 	if err := s.file.Save(ctx, &ses.Session); err != nil {
+		return fmt.Errorf("saving the session: %w", fileErr(err))
+	}
+	if err := s.saveDomain(ses); err != nil {
 		return fmt.Errorf("saving the session: %w", fileErr(err))
 	}
 	return nil
 }
 
-// remove deletes the session file, a missing one being fine, and any
-// temporary file of the session. The lock file stays (see FileStore).
+// remove deletes the session file and its domain file, missing ones being
+// fine, and any temporary file of them. The lock file stays (see
+// FileStore).
 func (s *store) remove(ctx context.Context) error {
 	err := s.file.Save(ctx, nil)
 	if err == nil {
-		err = s.removeLegacyTemps()
+		err = fileutil.Remove(s.root, s.key+domainSuffix)
+	}
+	if err == nil {
+		err = s.removeTemps()
 	}
 	if err != nil {
 		return fmt.Errorf("removing the cached session: %w", fileErr(err))
 	}
 	return nil
+}
+
+// removeTemps removes the temporary files that a save cut short left: of
+// the domain file, which only a holder of the lock writes, and of an
+// earlier version's session file (see removeLegacyTemps). FileStore
+// removes its own.
+func (s *store) removeTemps() error {
+	return errors.Join(fileutil.RemoveTemps(s.root, s.key+domainSuffix, 0), s.removeLegacyTemps())
+}
+
+// domainSuffix ends the name of a session's domain file: <key>.oauth2.json.
+const domainSuffix = ".oauth2.json"
+
+// maxDomainFileSize bounds what loadDomain reads.
+const maxDomainFileSize = 64 << 10
+
+// domainFile is what a session's domain file holds: the domain whose token
+// endpoint renews the session, and the SHA-256 of the refresh token it is
+// for. A domain file is taken for the session whose refresh token it
+// names only, so that one left beside another session (a crash between
+// the two writes, a file copied by hand) is never used for it: that
+// session is then renewed with the user-pool API, which Cognito also
+// allows for the refresh tokens of managed login.
+type domainFile struct {
+	Version            int    `json:"version"`
+	Domain             string `json:"domain"`
+	RefreshTokenSHA256 string `json:"refresh_token_sha256"`
+}
+
+// domainFileVersion is the version of domainFile's format.
+const domainFileVersion = 1
+
+// refreshDigest is the hex SHA-256 of a refresh token.
+func refreshDigest(refreshToken string) string {
+	sum := sha256.Sum256([]byte(refreshToken))
+	return hex.EncodeToString(sum[:])
+}
+
+// loadDomain returns the domain that renews ses, from its domain file, or
+// "" when there is none for it. A domain file that is not a file is an
+// error, as the session file would be; one that cannot be read as a
+// domain file is passed over.
+func (s *store) loadDomain(ses *session) (string, error) {
+	b, err := fileutil.ReadFile(s.root, s.key+domainSuffix, maxDomainFileSize)
+	var nf *fileutil.NotFileError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", nil
+	case errors.As(err, &nf):
+		return "", &needLoginError{why: "the cached session's domain file " + nf.Error()}
+	case errors.Is(err, fileutil.ErrTooLarge):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("reading the cached session: %w", fileErr(err))
+	}
+	var f domainFile
+	if json.Unmarshal(b, &f) != nil || f.Version != domainFileVersion || f.RefreshTokenSHA256 != refreshDigest(ses.RefreshToken) {
+		return "", nil
+	}
+	if _, err := domainURL(f.Domain); err != nil {
+		return "", nil
+	}
+	return f.Domain, nil
+}
+
+// saveDomain writes the domain file of ses, or removes it when ses has no
+// domain. The caller holds the lock.
+func (s *store) saveDomain(ses *session) error {
+	name := s.key + domainSuffix
+	if ses.Domain == "" {
+		return fileutil.Remove(s.root, name)
+	}
+	b, err := json.MarshalIndent(domainFile{Version: domainFileVersion, Domain: ses.Domain, RefreshTokenSHA256: refreshDigest(ses.RefreshToken)}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return fileutil.WriteFile(s.root, name, append(b, '\n'), nil)
 }
 
 // fileErr is the error of the file or directory inside err, which a

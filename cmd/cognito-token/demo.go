@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,6 +68,10 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 }
 
 func runDemo(ctx context.Context, w io.Writer, requests int, interval, lifetime time.Duration) error {
+	// The narrator writes from the token source's renewal ahead of
+	// expiry, on a goroutine of its own, while the requests are written
+	// here.
+	w = &lockedWriter{w: w}
 	pool := cognitotest.NewServer(cognitotest.WithTokenLifetime(lifetime))
 	defer pool.Close()
 	username, password := newUUID(), rand.Text()
@@ -142,6 +147,18 @@ func runDemo(ctx context.Context, w io.Writer, requests int, interval, lifetime 
 		return fmt.Errorf("the API refused %d of %d requests", failures, requests)
 	}
 	return nil
+}
+
+// lockedWriter is a writer safe for concurrent use: one Write at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // narrator is the demo client's [cognito.API]: it passes every call on to

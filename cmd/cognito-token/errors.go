@@ -25,9 +25,13 @@ var errHelpShown = errors.New("help shown")
 type needLoginError struct {
 	why     string
 	missing bool // no session is cached at all
+	browser bool // the session came from login --browser
 }
 
 func (e *needLoginError) Error() string {
+	if e.browser {
+		return e.why + "; run 'cognito-token login --browser' to sign in again"
+	}
 	return e.why + "; run 'cognito-token login' to sign in"
 }
 

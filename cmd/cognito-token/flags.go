@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -25,7 +28,17 @@ const (
 	envFlow         = "COGNITO_FLOW"
 	envEndpoint     = "COGNITO_ENDPOINT"
 	envClientSecret = "COGNITO_CLIENT_SECRET"
+	envDomain       = "COGNITO_DOMAIN"
+	envRedirectURL  = "COGNITO_REDIRECT_URL"
 )
+
+// defaultScopes are the scopes login --browser asks for when no --scope is
+// given: those of an ID token with the user's email and profile claims.
+var defaultScopes = []string{"openid", "email", "profile"}
+
+// defaultBrowserTimeout is how long login --browser waits for the browser
+// to come back with the sign-in's result.
+const defaultBrowserTimeout = 5 * time.Minute
 
 // fallbackRegion is the SDK client's region when an --endpoint is given and
 // the user pool ID does not start with a region, as cognito-local's
@@ -44,6 +57,15 @@ type options struct {
 	flow          string // login only: "srp", "password" or "custom"
 	passwordStdin bool   // login only
 	secretStdin   bool
+
+	// Managed login (login --browser) and client credentials (token
+	// --client-credentials), through the user pool's domain.
+	browser           bool          // login --browser
+	clientCredentials bool          // token --client-credentials
+	domain            string        // --domain, resolved to a base URL
+	redirectURL       string        // login --browser: --redirect-url, as given
+	scopes            scopeList     // --scope
+	timeout           time.Duration // login --browser: --timeout
 
 	// Set by resolve and readInputs:
 	region string
@@ -65,8 +87,64 @@ func (o *options) addLoginFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin, and the answers to challenges (MFA codes, ...) from the lines after it (default: prompt on the terminal)")
 }
 
+// addBrowserFlags defines the flags of login --browser.
+func (o *options) addBrowserFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&o.browser, "browser", false, "sign in in the web browser, through the user pool's managed login (authorization code with PKCE), instead of with a password here")
+	o.addDomainFlag(fs)
+	fs.StringVar(&o.redirectURL, "redirect-url", "", "with --browser: the app client's callback `URL` to listen on, exactly as registered, such as http://localhost:8484/callback ($"+envRedirectURL+")")
+	fs.Var(&o.scopes, "scope", "with --browser: an OAuth `scope` to ask for; repeat it, or separate scopes with spaces (default \"openid email profile\")")
+	fs.DurationVar(&o.timeout, "timeout", defaultBrowserTimeout, "with --browser: how long to wait for the sign-in in the browser")
+}
+
+// addClientCredentialsFlags defines the flags of token
+// --client-credentials.
+func (o *options) addClientCredentialsFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&o.clientCredentials, "client-credentials", false, "print an access token of the app client itself (machine to machine: the client credentials grant at --domain, for the --scope given), not of a user's session")
+	o.addDomainFlag(fs)
+	fs.Var(&o.scopes, "scope", "with --client-credentials: a `scope` to ask for, such as orders/read (a resource server's); repeat it, or separate scopes with spaces")
+}
+
+func (o *options) addDomainFlag(fs *flag.FlagSet) {
+	fs.StringVar(&o.domain, "domain", "", "the user pool's domain `URL`, such as https://example.auth.eu-west-1.amazoncognito.com or a custom domain ($"+envDomain+")")
+}
+
+// scopeList is the value of --scope: every scope given, in order, each
+// once.
+type scopeList []string
+
+func (s *scopeList) String() string { return strings.Join(*s, " ") }
+
+func (s *scopeList) Set(v string) error {
+	scopes := strings.Fields(v)
+	if len(scopes) == 0 {
+		return errors.New("empty scope")
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(*s, sc) {
+			*s = append(*s, sc)
+		}
+	}
+	return nil
+}
+
+// onlyWith refuses the flags named, when set on the command line, unless
+// the mode flag is set: they would be ignored.
+func onlyWith(fs *flag.FlagSet, mode bool, modeFlag string, names ...string) error {
+	if mode {
+		return nil
+	}
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if err == nil && slices.Contains(names, f.Name) {
+			err = usagef("--%s needs --%s", f.Name, modeFlag)
+		}
+	})
+	return err
+}
+
 // resolve fills what the flags left empty from the environment and checks
-// the result.
+// the result. A user name is optional with --browser, which can take it
+// from the tokens; --client-credentials needs no user, nor a user pool.
 func (o *options) resolve(env func(string) string) error {
 	for _, f := range []struct {
 		v   *string
@@ -76,18 +154,28 @@ func (o *options) resolve(env func(string) string) error {
 		{&o.clientID, envClientID},
 		{&o.username, envUsername},
 		{&o.endpoint, envEndpoint},
+		{&o.domain, envDomain},
+		{&o.redirectURL, envRedirectURL},
 	} {
 		if *f.v == "" {
 			*f.v = env(f.env)
 		}
+	}
+	if o.clientCredentials {
+		return o.resolveClientCredentials()
 	}
 	switch {
 	case o.poolID == "":
 		return usagef("missing --user-pool-id (or $%s)", envUserPoolID)
 	case o.clientID == "":
 		return usagef("missing --client-id (or $%s)", envClientID)
-	case o.username == "":
+	case o.username == "" && !o.browser:
 		return usagef("missing --username (or $%s)", envUsername)
+	}
+	if o.browser {
+		if err := o.resolveBrowser(); err != nil {
+			return err
+		}
 	}
 	if o.endpoint != "" {
 		u, err := url.Parse(o.endpoint)
@@ -108,6 +196,94 @@ func (o *options) resolve(env func(string) string) error {
 		return usagef("--user-pool-id %q does not start with an AWS region (give --endpoint for an emulator)", o.poolID)
 	}
 	return nil
+}
+
+// resolveBrowser checks and completes the settings of login --browser.
+func (o *options) resolveBrowser() error {
+	if o.domain == "" {
+		return usagef("--browser needs --domain (or $%s): the user pool's domain", envDomain)
+	}
+	var err error
+	if o.domain, err = domainURL(o.domain); err != nil {
+		return err
+	}
+	if o.redirectURL == "" {
+		return usagef("--browser needs --redirect-url (or $%s): a callback URL of the app client on this machine, such as http://localhost:8484/callback", envRedirectURL)
+	}
+	if _, err := redirectTarget(o.redirectURL); err != nil {
+		return err
+	}
+	if len(o.scopes) == 0 {
+		o.scopes = slices.Clone(defaultScopes)
+	}
+	if o.timeout <= 0 {
+		return usagef("--timeout must be positive, not %v", o.timeout)
+	}
+	return nil
+}
+
+// resolveClientCredentials checks the settings of token
+// --client-credentials: an app client and a domain. The user pool is
+// optional (it only names the cache entry, and is checked against the
+// token's issuer when given); without --scope, Cognito grants all the
+// scopes the app client is allowed.
+func (o *options) resolveClientCredentials() error {
+	switch {
+	case o.clientID == "":
+		return usagef("missing --client-id (or $%s)", envClientID)
+	case o.domain == "":
+		return usagef("--client-credentials needs --domain (or $%s): the user pool's domain", envDomain)
+	}
+	var err error
+	o.domain, err = domainURL(o.domain)
+	return err
+}
+
+// domainURL is the base URL of a user pool domain, given as a URL or as a
+// bare host name (https is then assumed, as [cognito.Endpoint] does),
+// without a trailing slash. Plain http is refused except on this machine
+// (a test pool): the client secret and the tokens travel in the clear.
+func domainURL(s string) (string, error) {
+	base := strings.TrimRight(s, "/")
+	if !strings.Contains(base, "://") {
+		base = "https://" + base
+	}
+	u, err := url.Parse(base)
+	switch {
+	case err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Scheme != "https" && u.Scheme != "http"):
+		return "", usagef("--domain %q is not the URL of a user pool domain", s)
+	case u.Scheme == "http" && !loopbackHost(u.Hostname()):
+		return "", usagef("--domain %q: plain http is only for a server on this machine; a user pool's domain is https", s)
+	}
+	return base, nil
+}
+
+// redirectTarget checks --redirect-url, which cognito-token listens on
+// for the browser's return from managed login: an http URL on this
+// machine (localhost, 127.0.0.1 or ::1), its port the one registered
+// (Cognito matches callback URLs exactly: it has no "any port on
+// loopback" rule), 80 when the URL names none.
+func redirectTarget(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return nil, usagef("--redirect-url %q is not a URL", s)
+	case u.Scheme != "http" || !loopbackHost(u.Hostname()) || u.User != nil:
+		return nil, usagef("--redirect-url %q must be an http URL on this machine, such as http://localhost:8484/callback: cognito-token listens there for the browser", s)
+	case u.Fragment != "":
+		return nil, usagef("--redirect-url %q has a fragment, which a callback URL cannot have", s)
+	}
+	return u, nil
+}
+
+// loopbackHost reports whether host names this machine: localhost, or a
+// loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // resolveFlow fills and checks --flow, which only login has.

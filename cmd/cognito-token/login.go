@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -37,6 +38,26 @@ the order asked, the new password given once:
     printf '%s\n%s\n' "$PASSWORD" "$CODE" | cognito-token login --password-stdin
 
 Emulators without SRP, such as cognito-local, need --flow password.
+
+With --browser, login signs in through the user pool's managed login in
+your web browser instead (the authorization code grant with PKCE), as
+federated users (Google, SAML, OIDC) and passkey users must. It needs the
+pool's domain and a callback URL of the app client on this machine,
+registered with its port, since Cognito matches callback URLs exactly:
+
+    cognito-token login --browser \
+        --domain https://example.auth.eu-west-1.amazoncognito.com \
+        --redirect-url http://localhost:8484/callback
+
+login listens at the callback URL, prints the sign-in page's URL and
+opens it with the command in $BROWSER (split into words as a shell
+would, without a shell; %s is replaced by the URL, else the URL is added
+at the end) or else the system's opener (xdg-open, open, rundll32). It
+waits --timeout for the browser to come back, or Ctrl-C. The session is
+cached under --username when one is given, which must then be the user
+who signed in or one of their aliases; else under the user name in the
+tokens (cognito:username), which login prints, for token and logout.
+token renews it at the domain's token endpoint.
 `
 
 // login signs in with the password and caches the session.
@@ -45,8 +66,27 @@ func (c *cli) login(ctx context.Context, args []string) error {
 	fs := newFlagSet("login")
 	o.addUserFlags(fs)
 	o.addLoginFlags(fs)
+	o.addBrowserFlags(fs)
 	if err := c.parse(fs, loginHelp, args); err != nil {
 		return err
+	}
+	if err := onlyWith(fs, o.browser, "browser", "domain", "redirect-url", "scope", "timeout"); err != nil {
+		return err
+	}
+	if o.browser {
+		var err error
+		fs.Visit(func(f *flag.Flag) {
+			if err == nil && (f.Name == "flow" || f.Name == "password-stdin") {
+				err = usagef("--%s has no use with --browser: the password is typed in the browser", f.Name)
+			}
+		})
+		if err == nil {
+			err = o.resolve(c.env)
+		}
+		if err != nil {
+			return err
+		}
+		return c.loginBrowser(ctx, &o)
 	}
 	if err := o.resolve(c.env); err != nil {
 		return err
@@ -107,35 +147,62 @@ func (c *cli) login(ctx context.Context, args []string) error {
 	}
 	ses := sessionOf(tok)
 	c.keepSecret(ses.tokens()...)
-
-	unlock, err := st.lock(ctx)
+	r, err := c.replaceSession(ctx, &o, st, ses)
 	if err != nil {
 		return err
 	}
-	// A session this one replaces: its refresh token is revoked once the
-	// new session is saved. Any error means there is none to revoke.
-	old, _ := st.load(ctx, &o)
-	if old != nil {
-		c.keepSecret(old.tokens()...)
-	}
-	err = st.save(ctx, ses)
-	unlock() // the revocation below needs no lock
-	if err != nil {
-		return err
-	}
-	c.msg("Signed in as %s; session cached in %s", o.username, st.path())
+	c.msg("Signed in as %s; session cached in %s", o.username, r.path)
 	if ask.newPasswordSent.Load() {
 		c.msg("Your password is now the new one you chose: sign in with it from now on.")
 	}
 	if ask.appSetUp.Load() {
 		c.msg("Your authenticator app is set up: sign-ins will ask for its code.")
 	}
-	if old != nil && old.RefreshToken != ses.RefreshToken {
-		if err := c.revoke(ctx, &o, old.RefreshToken); err != nil {
-			c.msg("warning: could not revoke the refresh token of the session this one replaces, so it stays valid until it expires: %v", err)
-		}
-	}
+	c.revokeReplaced(ctx, &o, r)
 	return nil
+}
+
+// replaced is a session just cached, and the refresh token of the one it
+// replaced, if any, to revoke once the user has been told.
+type replaced struct {
+	path            string // the cache file
+	refresh, oldRef string // the refresh tokens of the new session and of the old one
+}
+
+// replaceSession caches ses as o's session in st, under st's lock, and
+// returns what it replaced.
+func (c *cli) replaceSession(ctx context.Context, o *options, st *store, ses *session) (*replaced, error) {
+	unlock, err := st.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Any error means there is no session to revoke.
+	old, _ := st.load(ctx, o)
+	if old != nil {
+		c.keepSecret(old.tokens()...)
+	}
+	err = st.save(ctx, ses)
+	unlock() // the revocation after it needs no lock
+	if err != nil {
+		return nil, err
+	}
+	r := &replaced{path: st.path(), refresh: ses.RefreshToken}
+	if old != nil {
+		r.oldRef = old.RefreshToken
+	}
+	return r, nil
+}
+
+// revokeReplaced revokes the refresh token of the session r replaced, if
+// it had one of its own; a failure is a warning, the login having
+// succeeded.
+func (c *cli) revokeReplaced(ctx context.Context, o *options, r *replaced) {
+	if r.oldRef == "" || r.oldRef == r.refresh {
+		return
+	}
+	if err := c.revoke(ctx, o, r.oldRef); err != nil {
+		c.msg("warning: could not revoke the refresh token of the session this one replaces, so it stays valid until it expires: %v", err)
+	}
 }
 
 // challengeFailure explains why the answer to a challenge failed the

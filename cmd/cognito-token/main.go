@@ -10,7 +10,7 @@
 // Usage:
 //
 //	cognito-token demo     # a local pool: sign in with SRP, call an API, watch renewals
-//	cognito-token login    # sign in and cache the session
+//	cognito-token login    # sign in and cache the session (--browser: in the web browser)
 //	cognito-token token    # print a valid token, renewing it from the cache when needed
 //	cognito-token aws-credentials --identity-pool-id ID  # AWS credentials, for credential_process
 //	cognito-token logout   # revoke the refresh token and forget the session
@@ -34,6 +34,10 @@
 // from the first line of standard input. An app client's secret is never a
 // flag: it comes from COGNITO_CLIENT_SECRET or, with --client-secret-stdin,
 // from the next line of standard input.
+//
+// login --browser and token --client-credentials also take --domain, the
+// user pool's domain ($COGNITO_DOMAIN), and login --browser --redirect-url
+// ($COGNITO_REDIRECT_URL); see below.
 //
 // cognito-local does not do SRP: with --endpoint pointing at it, log in
 // with --flow password.
@@ -70,6 +74,52 @@
 //	      args: [token, --exec-credential, --user-pool-id, eu-west-1_AbC123, --client-id, "...", --username, alice@example.com]
 //	      interactiveMode: Never
 //
+// # Managed login and machine-to-machine
+//
+// login --browser signs in through the user pool's managed login, in the
+// web browser: the authorization code grant with PKCE (S256), through
+// golang.org/x/oauth2 and cognito.Endpoint. It is the way in for users
+// whom SRP cannot sign in (federated, passkeys) and for whatever the
+// pool's sign-in page asks. The app client needs a callback URL on this
+// machine, such as http://localhost:8484/callback, given as
+// --redirect-url exactly as registered: Cognito has no "any port on
+// loopback" rule, so cognito-token listens on that port and path
+// (localhost on both 127.0.0.1 and ::1), and fails at once if another
+// program holds the port. It opens the sign-in page with the command in
+// $BROWSER (split into words as a POSIX shell would, without running a
+// shell; each %s is replaced by the URL, or the URL is added at the end),
+// else with xdg-open, open or rundll32 url.dll,FileProtocolHandler, and
+// prints the URL on standard error in any case, for a browser elsewhere.
+// It waits --timeout (five minutes by default) for the browser to come
+// back with the code and a state equal to the one it sent (random, 256
+// bits); a state that differs, or an error the pool sends back (such as
+// access_denied), ends the login. The page the browser is left on says
+// whether the sign-in is done and that the tab can be closed. The scopes
+// are openid, email and profile unless --scope says otherwise.
+//
+// The session is cached as a password login's is, under --username when
+// it is given: it must then be the user who signed in or one of their
+// aliases (email, phone number, preferred username, in any letter case),
+// else nothing is cached and the new session is revoked. Without
+// --username (nor $COGNITO_USERNAME), the session is cached under the
+// user name the ID token carries (cognito:username, which for a user with
+// aliases or a federated user is the pool's own name for them, such as a
+// UUID or Google_1234...), and login prints it: give it as --username to
+// token and logout. token renews such a session with the refresh_token
+// grant at the domain's token endpoint, through oauth2.Config's token
+// source; logout revokes it as any other.
+//
+// token --client-credentials prints an access token of the app client
+// itself, for calls from machine to machine: the client credentials grant
+// at --domain through golang.org/x/oauth2/clientcredentials, for the
+// --scope given (a resource server's, such as orders/read; without one
+// Cognito grants every scope the app client is allowed). It needs the
+// app client's secret, and no user or user pool. Its token is cached,
+// per app client, domain, set of scopes and --user-pool-id if given, and
+// printed again until it is due for renewal. invalid_scope, invalid_client
+// and the other errors the token endpoint answers are reported with what
+// to check.
+//
 // # AWS credentials
 //
 // aws-credentials --identity-pool-id ID (or $COGNITO_IDENTITY_POOL_ID)
@@ -100,7 +150,12 @@
 // running at once take turns through a lock file, so an expired session is
 // renewed once. Renewals name the session's device, and login proves it,
 // which on pools that remember devices takes the place of an MFA code.
-// Sessions cached by earlier versions are taken over. A token is renewed when it has less than
+// A session from login --browser has a second file beside its own,
+// <key>.oauth2.json, naming the domain that renews it and the SHA-256 of
+// its refresh token: it applies to that session only, so that one left
+// beside another session by a crash is never used for it. The tokens of
+// token --client-credentials are cached in files of their own, in the
+// same way. Sessions cached by earlier versions are taken over. A token is renewed when it has less than
 // a minute left (or, for tokens living under two minutes, after half its
 // life). If the renewed session cannot be saved, the new token is printed
 // all the same, with a warning.
@@ -126,6 +181,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -145,8 +201,9 @@ const usage = `cognito-token signs in to an Amazon Cognito user pool and prints 
 
 Usage:
   cognito-token demo   [flags]   a local pool: sign in with SRP, call an API, watch renewals
-  cognito-token login  [flags]   sign in and cache the session
+  cognito-token login  [flags]   sign in (with a password, or --browser) and cache the session
   cognito-token token  [flags]   print a valid token, renewing it from the cache when needed
+                                 (or, with --client-credentials, one of the app client itself)
   cognito-token aws-credentials [flags]
                                  print AWS credentials from an identity pool (credential_process)
   cognito-token logout [flags]   revoke the refresh token and forget the session
@@ -183,6 +240,13 @@ type cli struct {
 	// challengeTimeout, when set, is how long login waits for the answer
 	// to a challenge, instead of cognito.DefaultChallengeTimeout.
 	challengeTimeout time.Duration
+	// browser, when set, opens the page of login --browser instead of the
+	// user's browser (openBrowser): tests sign in with it. It returns
+	// when it is done, like the command in $BROWSER.
+	browser func(ctx context.Context, url string) error
+	// httpClient, when set, makes the requests to a user pool domain;
+	// tests count them with it.
+	httpClient *http.Client
 
 	// mu guards secrets, openPrompt and the writes to stderr: a sign-in
 	// challenge is answered on a goroutine of the library's.

@@ -50,6 +50,12 @@ type harness struct {
 	tee io.Writer
 	// challengeTimeout, if set, is the cli's.
 	challengeTimeout time.Duration
+	// browser, if set, is the cli's: it opens the page of login --browser.
+	browser func(ctx context.Context, url string) error
+	// httpClient, if set, is the cli's, for the requests to a domain.
+	httpClient *http.Client
+	// ctx, if set, is the context the program runs with (Ctrl-C).
+	ctx context.Context
 
 	mu      sync.Mutex
 	secrets []string // never allowed on stderr
@@ -94,6 +100,8 @@ func (h *harness) runReader(stdin io.Reader, args ...string) result {
 		term:   h.term,
 
 		challengeTimeout: h.challengeTimeout,
+		browser:          h.browser,
+		httpClient:       h.httpClient,
 	}
 	if h.tee != nil {
 		c.stderr = io.MultiWriter(&stderr, h.tee)
@@ -106,7 +114,11 @@ func (h *harness) runReader(stdin io.Reader, args ...string) result {
 			o.HTTPClient = &http.Client{Transport: hookTransport(h.afterCall)}
 		}
 	}
-	code := c.run(context.Background(), args)
+	ctx := h.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	code := c.run(ctx, args)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
@@ -356,8 +368,11 @@ func TestHelp(t *testing.T) {
 	for _, flag := range []string{"--id", "--json", "--exec-credential", "--client-secret-stdin"} {
 		assert.Contains(t, r.stdout, flag)
 	}
+	for _, flag := range []string{"--client-credentials", "--domain URL", "--scope scope", "$COGNITO_DOMAIN"} {
+		assert.Contains(t, r.stdout, flag)
+	}
 	r = h.mustRun(exitOK, "", "login", "--help")
-	for _, flag := range []string{"--flow", "--password-stdin"} {
+	for _, flag := range []string{"--flow", "--password-stdin", "--browser", "--domain URL", "--redirect-url URL", "$COGNITO_REDIRECT_URL", "--scope scope", "--timeout duration", "(default 5m0s)", "$BROWSER"} {
 		assert.Contains(t, r.stdout, flag)
 	}
 }

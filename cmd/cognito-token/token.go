@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/seed-e8acf5fd/cognito"
 )
 
@@ -35,7 +37,20 @@ When the renewal meets a passing fault (throttling, a server error, no
 network) while the cached token is still valid, that token is printed,
 with a warning on stderr; so is a renewed token that cannot be cached
 (disk full, read-only directory). When Cognito refuses the refresh token
-for good, it exits 1 and says to run login again.
+for good, it exits 1 and says to run login again. A session from login
+--browser is renewed at the token endpoint of the user pool's domain,
+the others with the user-pool API.
+
+With --client-credentials it prints instead an access token of the app
+client itself, for machine-to-machine calls: the client credentials
+grant at --domain, for the --scope given (without one, Cognito grants
+all the scopes the app client is allowed). The app client must have a
+secret, given as for the other commands. The token is cached per app
+client, domain and scopes, and printed again until it is due for
+renewal; no user, and no --user-pool-id, is needed:
+
+    cognito-token token --client-credentials \
+        --domain https://example.auth.eu-west-1.amazoncognito.com --scope orders/read
 `
 
 // token prints a valid token from the cached session.
@@ -47,8 +62,18 @@ func (c *cli) token(ctx context.Context, args []string) error {
 	fs.BoolVar(&id, "id", false, "print the ID token instead of the access token")
 	fs.BoolVar(&asJSON, "json", false, "print both tokens, the token type and the expiries as JSON")
 	fs.BoolVar(&execCredential, "exec-credential", false, "print a Kubernetes ExecCredential with the ID token, for kubectl: client.authentication.k8s.io/v1, or the apiVersion asked for in $"+envExecInfo)
+	o.addClientCredentialsFlags(fs)
 	if err := c.parse(fs, tokenHelp, args); err != nil {
 		return err
+	}
+	if err := onlyWith(fs, o.clientCredentials, "client-credentials", "domain", "scope"); err != nil {
+		return err
+	}
+	if o.clientCredentials {
+		if id || asJSON || execCredential {
+			return usagef("--client-credentials prints the bare access token: --id, --json and --exec-credential are for a user's session")
+		}
+		return c.clientCredentialsToken(ctx, &o)
 	}
 	out := printAccess
 	n := 0
@@ -107,8 +132,8 @@ func (s *session) expiryOf(out output) time.Time {
 // session itself.
 func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *session, out output) (*session, error) {
 	expiry := ses.expiryOf(out)
-	if time.Now().Before(expiry.Add(-earlyExpiry(ses.Obtained, expiry))) {
-		return ses, nil // fresh: no network call
+	if ses.fresh(expiry) {
+		return ses, nil // no network call
 	}
 	// Renew now, before this process exits: the library's own renewal
 	// ahead of expiry runs in the background, for long-running programs.
@@ -116,16 +141,24 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 	// while the cached token is valid is dealt with below.
 	saved := ses.savedToken(expiry)
 	saved.Expiry = time.Unix(1, 0)
-	conf := c.config(o)
-	conf.Device = ses.Device
-	tok, err := conf.TokenSource(ctx, saved).Token()
-	switch {
+	var tok *oauth2.Token
+	var err error
+	if ses.Domain != "" {
+		tok, err = c.refreshAtDomain(ctx, o, ses.Domain, saved)
+	} else {
+		conf := c.config(o)
+		conf.Device = ses.Device
+		tok, err = conf.TokenSource(ctx, saved).Token()
+	}
+	switch code := endpointErrorCode(err); {
 	case secretRefused(err):
 		// Logging in again would not help, and the session stays.
 		return nil, secretRefusedError(err)
-	case errors.Is(err, cognito.ErrSignInRequired):
+	case code == "invalid_client":
+		return nil, err // says the same of the domain's answer
+	case errors.Is(err, cognito.ErrSignInRequired), code == "invalid_grant":
 		// Cognito refused the refresh token: it expired or was revoked.
-		return nil, &needLoginError{why: fmt.Sprintf("the session of %s can no longer be renewed (%v)", o.username, err)}
+		return nil, &needLoginError{why: fmt.Sprintf("the session of %s can no longer be renewed (%v)", o.username, err), browser: ses.Domain != ""}
 	case err != nil && time.Now().Before(expiry):
 		// A passing fault (throttling, 5xx, network) while the cached
 		// token is still valid: print it, and renew next time.
@@ -135,6 +168,7 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 		return nil, fmt.Errorf("renewing the session: %w", err)
 	}
 	renewed := sessionOf(tok)
+	renewed.Domain = ses.Domain
 	c.keepSecret(renewed.tokens()...)
 	if err := st.save(ctx, renewed); err != nil {
 		// The new token is valid all the same (disk full, read-only
@@ -148,6 +182,25 @@ func (c *cli) renewIfNeeded(ctx context.Context, o *options, st *store, ses *ses
 		}
 	}
 	return renewed, nil
+}
+
+// refreshAtDomain renews a session from managed login with its refresh
+// token at the token endpoint of its domain (grant_type=refresh_token),
+// through golang.org/x/oauth2's own token source. saved must be expired.
+func (c *cli) refreshAtDomain(ctx context.Context, o *options, domain string, saved *oauth2.Token) (*oauth2.Token, error) {
+	ctx, cancel := context.WithTimeout(c.oauthContext(ctx), oauthTimeout)
+	defer cancel()
+	tok, err := c.oauthConfig(o, domain).TokenSource(ctx, saved).Token()
+	if err != nil {
+		return nil, endpointError("renewing the session at "+domain, err)
+	}
+	return withExpiry(tok), nil
+}
+
+// fresh reports whether a token of the session that expires at expiry is
+// not yet due for renewal (see earlyExpiry).
+func (s *session) fresh(expiry time.Time) bool {
+	return time.Now().Before(expiry.Add(-earlyExpiry(s.Obtained, expiry)))
 }
 
 // earlyExpiry is how long before expiry the CLI renews a token obtained at
