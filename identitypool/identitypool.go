@@ -105,7 +105,30 @@ type Config struct {
 // A configuration error (an IdentityPoolID without a region, an empty
 // UserPoolID or a nil Tokens) is returned by every Retrieve.
 func (c *Config) CredentialsProvider() aws.CredentialsProvider {
-	return aws.NewCredentialsCache(c.newProvider())
+	return cachedProvider{aws.NewCredentialsCache(c.newProvider())}
+}
+
+// cachedProvider is the aws.CredentialsCache around the provider, with
+// the errors the provider gave: the cache puts "failed to refresh cached
+// credentials, " before them, which hides this package's prefix. Like a
+// CredentialsCache, it tells aws.IsCredentialsProvider what it wraps.
+type cachedProvider struct{ cache *aws.CredentialsCache }
+
+func (p cachedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	creds, err := p.cache.Retrieve(ctx)
+	if inner := errors.Unwrap(err); inner != nil && strings.HasPrefix(inner.Error(), "cognito/identitypool:") {
+		return creds, inner
+	}
+	return creds, err
+}
+
+// Invalidate makes the next Retrieve get new credentials.
+func (p cachedProvider) Invalidate() { p.cache.Invalidate() }
+
+// IsCredentialsProvider reports whether the cache is, or wraps, target,
+// as aws.IsCredentialsProvider asks.
+func (p cachedProvider) IsCredentialsProvider(target aws.CredentialsProvider) bool {
+	return aws.IsCredentialsProvider(p.cache, target)
 }
 
 // newProvider returns the provider that CredentialsProvider wraps.

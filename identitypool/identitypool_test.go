@@ -495,3 +495,15 @@ func TestDefaultAPI(t *testing.T) {
 	assert.Nil(t, client.Options().Credentials, "anonymous: the SDK keeps no provider, and signs nothing")
 	assert.True(t, strings.HasPrefix(testIdentityPool, client.Options().Region+":"))
 }
+
+// TestErrorPrefix: what Retrieve returns starts with the package's prefix,
+// not the cache's; like a CredentialsCache, it says what it wraps.
+func TestErrorPrefix(t *testing.T) {
+	t.Parallel()
+	conf := &Config{IdentityPoolID: "not-a-pool-id", UserPoolID: "us-east-1_x", Tokens: oauth2.StaticTokenSource(&oauth2.Token{})}
+	p := conf.CredentialsProvider()
+	_, err := p.Retrieve(context.Background())
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "cognito/identitypool:"), err.Error())
+	assert.True(t, aws.IsCredentialsProvider(p, (*provider)(nil)))
+}
