@@ -130,7 +130,14 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p := <-res.page:
 		writePage(w, p)
 	case <-cb.done:
-		writePage(w, overPage)
+		// The login may have given the page and ended at once: both are
+		// ready then, and select picks either. The page wins.
+		select {
+		case p := <-res.page:
+			writePage(w, p)
+		default:
+			writePage(w, overPage)
+		}
 	case <-r.Context().Done():
 	}
 }
