@@ -130,7 +130,14 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p := <-res.page:
 		writePage(w, p)
 	case <-cb.done:
-		writePage(w, overPage)
+		// The login gives the page before it ends, so a page given is
+		// here now: select alone would pick either case at random.
+		select {
+		case p := <-res.page:
+			writePage(w, p)
+		default:
+			writePage(w, overPage)
+		}
 	case <-r.Context().Done():
 	}
 }
