@@ -130,8 +130,8 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p := <-res.page:
 		writePage(w, p)
 	case <-cb.done:
-		// The login may have given the page and ended at once: both are
-		// ready then, and select picks either. The page wins.
+		// The login gives the page before it ends, so a page given is
+		// here now: select alone would pick either case at random.
 		select {
 		case p := <-res.page:
 			writePage(w, p)

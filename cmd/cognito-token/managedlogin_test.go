@@ -9,6 +9,7 @@ import (
 	"html"
 	"io"
 	"io/fs"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -20,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,15 +32,42 @@ import (
 )
 
 // freeRedirectURL is a callback URL on a loopback port that was free a
-// moment ago.
+// moment ago. The port is below the kernel's range of ephemeral ports, so
+// that no listener on port 0 (an httptest server, cognitotest) and no
+// outgoing connection of a test running meanwhile can take it before the
+// login listens there; each call of the test binary gets another port.
 func freeRedirectURL(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return "http://localhost:" + strconv.Itoa(port) + "/callback"
+	for range 1000 {
+		port := int(nextPort.Add(1))
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		require.NoError(t, l.Close())
+		return "http://localhost:" + strconv.Itoa(port) + "/callback"
+	}
+	t.Fatal("no free port for a callback URL")
+	return ""
 }
+
+// nextPort is the port before the next one freeRedirectURL tries.
+var nextPort = func() *atomic.Int32 {
+	low := 32768 // Linux's default start of the ephemeral ports
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				low = n
+			}
+		}
+	}
+	// A few thousand ports below it, from a random place, so that test
+	// binaries run at once seldom meet.
+	first := max(low-8000, 1024) + mathrand.IntN(4000)
+	var p atomic.Int32
+	p.Store(int32(first))
+	return &p
+}()
 
 // browserHarness returns a harness for login --browser with a pool that
 // is never reached: the tests using it end before the code is exchanged.
