@@ -173,11 +173,10 @@ func (c *cache) token(ctx context.Context) (*oauth2.Token, error) {
 // while its renewal is under way: Cognito's iat and exp are whole seconds,
 // so a token may expire up to a second before the Expiry computed from
 // them, and the request still has to reach the API. With an EarlyExpiry
-// under 4 seconds it is half the EarlyExpiry, so that the renewal still
-// gets the other half to run in the background.
+// of 2 seconds or less, callers past it wait for the renewal.
 const maxSlack = 2 * time.Second
 
-func (c *cache) slack() time.Duration { return min(maxSlack, c.early/2) }
+func (c *cache) slack() time.Duration { return min(maxSlack, c.early) }
 
 // attempt runs one attempt of the source and records its outcome.
 func (c *cache) attempt(f *flight) {

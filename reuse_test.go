@@ -561,13 +561,14 @@ func TestNearExpiryWaits(t *testing.T) {
 }
 
 // BenchmarkTokenAcrossRenewals measures how long Token takes while
-// callers keep calling across many renewals, against a server that takes
-// 50 ms to renew: tokens live 1 s and are renewed 300 ms ahead. It
+// callers keep calling across renewals, against a server that takes 50 ms
+// to renew: tokens live 6 s and are renewed 3 s ahead (the last 2 s are
+// kept for Cognito's whole-second expiry). It
 // reports the worst call (max-ns), the 99.99th and 99th percentiles, next
 // to oauth2.ReuseTokenSource over a source that renews when asked (its
 // callers wait for the server at each expiry).
 func BenchmarkTokenAcrossRenewals(b *testing.B) {
-	const delay, life, early = 50 * time.Millisecond, time.Second, 300 * time.Millisecond
+	const delay, life, early = 50 * time.Millisecond, 6 * time.Second, 3 * time.Second
 	slowPool := func() *passwordPool {
 		p := &passwordPool{username: "alice", password: "s3cret pw", life: life, clock: time.Now}
 		p.refreshErr = func() error { time.Sleep(delay); return nil }
