@@ -155,10 +155,12 @@
 // One attempt lasts at most [AttemptTimeout] (30 seconds), whatever the
 // server does, so a caller of Token waits at most that long plus its turn
 // at a mutex, and plus the time a challenge handler takes (each network
-// call after a handler call gets AttemptTimeout afresh). With the default Cognito client one attempt sends at most
-// 9 requests: up to 3 tries (the SDK's retries of throttling, 5xx and
-// network errors) of the renewal, and of each of the sign-in's one or two
-// calls. A request made through [Config.Client] waits for a token no longer
+// call after a handler call gets AttemptTimeout afresh). The default
+// Cognito client tries each call at most 3 times (the SDK's retries of
+// throttling, 5xx and network errors): a renewal is one call; a
+// password sign-in without challenges one (USER_PASSWORD_AUTH) or two
+// (SRP), plus one per challenge, and two to confirm a new device. A
+// request made through [Config.Client] waits for a token no longer
 // than its own context (or the client's Timeout) allows; requests through
 // [oauth2.NewClient] carry no context to the token source.
 //
