@@ -67,8 +67,10 @@ import (
 // expiry. The version tells the format from the one cognito-token wrote
 // before it used FileStore (version 1, which held more fields), and lets
 // a later format that an older program would misread be refused instead.
-// Fields this version does not know are ignored. Load refuses a file that
-// is not of this format, with an error wrapping [ErrSessionFormat].
+// A file without a version is read as this format: a Session as
+// encoding/json writes it. Fields this version does not know are ignored.
+// Load refuses a file that is not of this format, with an error wrapping
+// [ErrSessionFormat].
 //
 // The refresh token and the device password are kept in clear, protected
 // by the file's mode alone, as the AWS CLI keeps its SSO tokens.
@@ -309,12 +311,10 @@ func decodeSession(b []byte) (*Session, string) {
 	if json.Unmarshal(b, &fields) != nil || fields == nil {
 		return nil, "not a JSON object"
 	}
-	raw, ok := fields["version"]
-	if !ok {
-		return nil, "no version field"
-	}
-	var version int
-	if json.Unmarshal(raw, &version) != nil {
+	// A file without a version is a Session as encoding/json writes it,
+	// which a program may have saved itself: the same fields.
+	version := fileVersion
+	if raw, ok := fields["version"]; ok && json.Unmarshal(raw, &version) != nil {
 		return nil, "the version is not a number"
 	}
 	if version != fileVersion {

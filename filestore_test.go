@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -200,7 +201,6 @@ func TestFileStoreUnusableFile(t *testing.T) {
 		{"JSON null", "null", "not a JSON object"},
 		{"an array", `["` + secret + `"]`, "not a JSON object"},
 		{"two objects", `{"version":2}{"version":2}`, "not a JSON object"},
-		{"no version", `{"access_token":"` + secret + `","expiry":"2030-01-01T00:00:00Z"}`, "no version field"},
 		{"version as a string", `{"version":"2"}`, "the version is not a number"},
 		{"the CLI's format before", `{"version":1,"user_pool_id":"us-east-1_a","access_token":"` + secret + `","access_token_expiry":"2030-01-01T00:00:00Z"}`, "format version 1, where this package reads version 2"},
 		{"a later version", `{"version":3}`, "format version 3, where this package reads version 2"},
@@ -761,4 +761,23 @@ func TestFileStoreErrorsKeepSecrets(t *testing.T) {
 			assert.NotContains(t, err.Error(), secret)
 		}
 	}
+}
+
+// TestFileStoreReadsPlainSession: a file holding a Session as
+// encoding/json writes it (no version) is read.
+func TestFileStoreReadsPlainSession(t *testing.T) {
+	t.Parallel()
+	want := &Session{AccessToken: "a", IDToken: "i", RefreshToken: "r", Expiry: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC),
+		Device: &Device{Key: "k", GroupKey: "g", Password: "p"}}
+	b, err := json.Marshal(want)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "session.json")
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+	got, err := NewFileStore(path).Load(context.Background())
+	require.NoError(t, err)
+	require.NotNil(t, got)
+	assert.Equal(t, want.AccessToken, got.AccessToken)
+	assert.Equal(t, want.RefreshToken, got.RefreshToken)
+	assert.True(t, want.Expiry.Equal(got.Expiry))
+	assert.Equal(t, want.Device, got.Device)
 }
