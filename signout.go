@@ -10,12 +10,16 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// signOutAPI is what signing out and forgetting a device need beyond API;
-// *cognitoidentityprovider.Client has it.
-type signOutAPI interface {
-	RevokeToken(ctx context.Context, in *cip.RevokeTokenInput, optFns ...func(*cip.Options)) (*cip.RevokeTokenOutput, error)
-	ForgetDevice(ctx context.Context, in *cip.ForgetDeviceInput, optFns ...func(*cip.Options)) (*cip.ForgetDeviceOutput, error)
-}
+// revokeAPI is what signing out needs beyond API, and forgetAPI what
+// forgetting a device needs; *cognitoidentityprovider.Client has both.
+type (
+	revokeAPI interface {
+		RevokeToken(ctx context.Context, in *cip.RevokeTokenInput, optFns ...func(*cip.Options)) (*cip.RevokeTokenOutput, error)
+	}
+	forgetAPI interface {
+		ForgetDevice(ctx context.Context, in *cip.ForgetDeviceInput, optFns ...func(*cip.Options)) (*cip.ForgetDeviceOutput, error)
+	}
+)
 
 // Revoke signs out: it revokes t's refresh token (RevokeToken, with the
 // client secret when there is one), which also ends the access and ID
@@ -36,6 +40,10 @@ func (c *Config) Revoke(ctx context.Context, t *oauth2.Token) error {
 		return err
 	}
 	defer unlock()
+	revoker, ok := api.(revokeAPI)
+	if !ok {
+		return fmt.Errorf("cognito: Config.API (%T) has no RevokeToken method", api)
+	}
 	refresh := ""
 	if t != nil {
 		refresh = t.RefreshToken
@@ -58,7 +66,7 @@ func (c *Config) Revoke(ctx context.Context, t *oauth2.Token) error {
 		if c.ClientSecret != "" {
 			in.ClientSecret = aws.String(c.ClientSecret)
 		}
-		if _, err := api.RevokeToken(ctx, in); err != nil {
+		if _, err := revoker.RevokeToken(ctx, in); err != nil {
 			return redact(fmt.Errorf("cognito: signing out: revoking the refresh token: %w", err), refresh, c.ClientSecret)
 		}
 	}
@@ -93,8 +101,12 @@ func (c *Config) ForgetDevice(ctx context.Context, t *oauth2.Token) error {
 		return err
 	}
 	defer unlock()
+	forgetter, ok := api.(forgetAPI)
+	if !ok {
+		return fmt.Errorf("cognito: Config.API (%T) has no ForgetDevice method", api)
+	}
 	access, _ := tokenPair(t)
-	_, err = api.ForgetDevice(ctx, &cip.ForgetDeviceInput{AccessToken: aws.String(access), DeviceKey: aws.String(d.Key)})
+	_, err = forgetter.ForgetDevice(ctx, &cip.ForgetDeviceInput{AccessToken: aws.String(access), DeviceKey: aws.String(d.Key)})
 	if err != nil && !deviceGone(err) {
 		return redact(fmt.Errorf("cognito: forgetting the device: %w", err), access, d.Password)
 	}
@@ -114,17 +126,13 @@ func (c *Config) ForgetDevice(ctx context.Context, t *oauth2.Token) error {
 
 // signOutStart checks the Config, finds the API to call, and takes the
 // Store's lock when it has one.
-func (c *Config) signOutStart(ctx context.Context) (signOutAPI, func(), error) {
+func (c *Config) signOutStart(ctx context.Context) (API, func(), error) {
 	if err := c.check(); err != nil {
 		return nil, nil, err
 	}
 	var api API = c.API
 	if api == nil {
 		api = defaultClient(ctx, c.UserPoolID)
-	}
-	so, ok := api.(signOutAPI)
-	if !ok {
-		return nil, nil, fmt.Errorf("cognito: Config.API (%T) has no RevokeToken and ForgetDevice methods", api)
 	}
 	unlock := func() {}
 	if l, ok := c.Store.(Locker); ok {
@@ -133,5 +141,5 @@ func (c *Config) signOutStart(ctx context.Context) (signOutAPI, func(), error) {
 			return nil, nil, fmt.Errorf("cognito: locking the session store: %w", err)
 		}
 	}
-	return so, unlock, nil
+	return api, unlock, nil
 }
