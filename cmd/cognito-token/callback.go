@@ -115,6 +115,13 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if got := r.URL.Query().Get("state"); subtle.ConstantTimeCompare([]byte(got), []byte(cb.state)) != 1 {
+		// Not this login's sign-in (a stale tab, or a page that forges a
+		// request to the loopback port): answered, ignored, and the login
+		// goes on waiting for its own.
+		writePage(w, foreignPage)
+		return
+	}
 	cb.mu.Lock()
 	taken := cb.taken
 	cb.taken = true
@@ -142,12 +149,15 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// foreignPage answers a request whose state is not this login's.
+var foreignPage = page{http.StatusBadRequest, "Not this sign-in", "This answer is not from the sign-in that cognito-token is waiting for: it was ignored. Sign in in the tab cognito-token opened."}
+
 // overPage answers a browser that comes back once the login is over.
 var overPage = page{http.StatusConflict, "Sign-in over", "This sign-in is over: nothing was done with this answer. You can close this tab."}
 
 // readResult reads the result of the sign-in from the callback's query:
-// an error the user pool reports, a state that is not this login's, or
-// the code.
+// an error the user pool reports, a state that is not this login's (which
+// ServeHTTP has turned away already), or the code.
 func readResult(q url.Values, state string) *callbackResult {
 	if e := q.Get("error"); e != "" {
 		if d := q.Get("error_description"); d != "" {

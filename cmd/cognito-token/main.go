@@ -92,8 +92,9 @@
 // prints the URL on standard error in any case, for a browser elsewhere.
 // It waits --timeout (five minutes by default) for the browser to come
 // back with the code and a state equal to the one it sent (random, 256
-// bits); a state that differs, or an error the pool sends back (such as
-// access_denied), ends the login. The page the browser is left on says
+// bits). An answer with another state (a stale tab, or a page forging a
+// request to the port) is ignored and the wait goes on; an error the pool
+// sends back with the right state (such as access_denied) ends the login. The page the browser is left on says
 // whether the sign-in is done and that the tab can be closed. The scopes
 // are openid, email and profile unless --scope says otherwise.
 //
