@@ -322,7 +322,8 @@ func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent
 			return nil, &ChallengeError{Challenge: st.name}
 		default:
 			var cancel context.CancelFunc
-			answer, session, err = s.answer(ctx, st, user)
+			var setUpCode string
+			answer, session, setUpCode, err = s.answer(ctx, st, user)
 			if err != nil {
 				return nil, err
 			}
@@ -330,8 +331,8 @@ func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent
 			// get the attempt's time afresh.
 			ctx, cancel = context.WithTimeout(s.ctx, s.timeout)
 			defer cancel()
-			if st.name == types.ChallengeNameTypeMfaSetup {
-				if session, err = s.verifySoftwareToken(ctx, answer, session); err != nil {
+			if setUpCode != "" {
+				if session, err = s.verifySoftwareToken(ctx, setUpCode, session); err != nil {
 					return nil, err
 				}
 			}
@@ -380,24 +381,23 @@ func (s *source) complete(ctx context.Context, st step, client *srp.Client, sent
 
 // answer asks the handler for the answer to st and returns the challenge
 // responses it gives, and the session to answer with. For MFA_SETUP it
-// first gets the secret of a new authenticator from Cognito; the code
-// the handler then gives is left under the key totpCodeKey, for
-// verifySoftwareToken.
-func (s *source) answer(ctx context.Context, st step, user string) (map[string]string, *string, error) {
+// first gets the secret of a new authenticator from Cognito, and returns
+// the first code the handler then gives, for verifySoftwareToken.
+func (s *source) answer(ctx context.Context, st step, user string) (resp map[string]string, session *string, setUpCode string, err error) {
 	c := &Challenge{Name: st.name, Username: user, Parameters: copyParams(st.params)}
-	session := st.session
+	session = st.session
 	setUp := st.name == types.ChallengeNameTypeMfaSetup && offersTOTP(c)
 	if setUp {
 		api, ok := s.api.(softwareTokenAPI)
 		if !ok {
-			return nil, nil, fmt.Errorf("cognito: MFA_SETUP: Config.API (%T) has no AssociateSoftwareToken and VerifySoftwareToken methods", s.api)
+			return nil, nil, "", fmt.Errorf("cognito: MFA_SETUP: Config.API (%T) has no AssociateSoftwareToken and VerifySoftwareToken methods", s.api)
 		}
 		out, err := api.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{Session: session})
 		if err != nil {
-			return nil, nil, fmt.Errorf("cognito: MFA_SETUP: associating an authenticator app: %w", err)
+			return nil, nil, "", fmt.Errorf("cognito: MFA_SETUP: associating an authenticator app: %w", err)
 		}
 		if c.SecretCode = aws.ToString(out.SecretCode); c.SecretCode == "" {
-			return nil, nil, errors.New("cognito: MFA_SETUP: AssociateSoftwareToken returned no SecretCode")
+			return nil, nil, "", errors.New("cognito: MFA_SETUP: AssociateSoftwareToken returned no SecretCode")
 		}
 		s.formerSecrets = append(s.formerSecrets, c.SecretCode)
 		if out.Session != nil {
@@ -406,19 +406,16 @@ func (s *source) answer(ctx context.Context, st step, user string) (map[string]s
 	}
 	a, err := s.ask(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	resp, err := responses(c, a, setUp)
-	if err != nil {
-		return nil, nil, &handlerError{err}
+	if resp, err = responses(c, a, setUp); err != nil {
+		return nil, nil, "", &handlerError{err}
 	}
-	return resp, session, nil
+	if setUp {
+		setUpCode = a.Code
+	}
+	return resp, session, setUpCode, nil
 }
-
-// totpCodeKey holds, among the responses to MFA_SETUP, the code that
-// verifySoftwareToken sends (and takes out) before the challenge is
-// answered.
-const totpCodeKey = "\x00totp"
 
 // responses turns the handler's answer to c into challenge responses.
 func responses(c *Challenge, a *Answer, setUp bool) (map[string]string, error) {
@@ -457,8 +454,8 @@ func responses(c *Challenge, a *Answer, setUp bool) (map[string]string, error) {
 			resp["ANSWER"] = a.Code
 		}
 	case types.ChallengeNameTypeMfaSetup:
-		if setUp {
-			err = need(totpCodeKey, a.Code, "Code (the first code of the new authenticator)")
+		if setUp && a.Code == "" {
+			err = errors.New("cognito: the answer to the MFA_SETUP challenge has no Code (the first code of the new authenticator)")
 		}
 	}
 	if err != nil {
@@ -482,14 +479,8 @@ func offersTOTP(c *Challenge) bool {
 }
 
 // verifySoftwareToken sends the first code of the authenticator being
-// set up to Cognito, if there is one among the responses to MFA_SETUP,
-// and returns the session that then answers the challenge.
-func (s *source) verifySoftwareToken(ctx context.Context, resp map[string]string, session *string) (*string, error) {
-	code, ok := resp[totpCodeKey]
-	if !ok {
-		return session, nil // no authenticator: the responses set up another factor
-	}
-	delete(resp, totpCodeKey)
+// set up to Cognito, and returns the session that then answers MFA_SETUP.
+func (s *source) verifySoftwareToken(ctx context.Context, code string, session *string) (*string, error) {
 	s.sent = append(s.sent, code)
 	out, err := s.api.(softwareTokenAPI).VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{Session: session, UserCode: aws.String(code)})
 	if err != nil {

@@ -102,13 +102,19 @@ func savedToken(t *oauth2.Token) (tok *oauth2.Token, obtained time.Time) {
 // before its expiry, or half its life when that is shorter, so that a
 // short-lived token is renewed once per half lifetime, not at every call.
 func (c *cache) current(tok *oauth2.Token, obtained time.Time) *current {
-	early := c.early
+	return &current{tok: tok, freshUntil: freshUntil(tok.Expiry, obtained, c.early)}
+}
+
+// freshUntil is when a token expiring at expiry, obtained at obtained
+// (zero when unknown), is due for renewal: early before its expiry, or
+// half its life when that is shorter.
+func freshUntil(expiry, obtained time.Time, early time.Duration) time.Time {
 	if !obtained.IsZero() {
-		if half := tok.Expiry.Sub(obtained) / 2; half < early {
+		if half := expiry.Sub(obtained) / 2; half < early {
 			early = max(half, 0)
 		}
 	}
-	return &current{tok: tok, freshUntil: tok.Expiry.Add(-early)}
+	return expiry.Add(-early)
 }
 
 // Token returns a valid token, as oauth2.TokenSource asks; the token is

@@ -100,25 +100,10 @@ func (s *source) loadStored(ctx context.Context) (*fresh, error) {
 	if ses.AccessToken == "" || ses.Expiry.IsZero() {
 		return nil, nil // a refresh token or a device alone: renew with them
 	}
-	bearer := ses.AccessToken
-	if s.conf.UseIDToken {
-		bearer = ses.IDToken
-	}
-	tok := (&oauth2.Token{
-		AccessToken:  bearer,
-		TokenType:    "Bearer",
-		RefreshToken: s.refreshToken,
-		Expiry:       ses.Expiry,
-	}).WithExtra(s.extra(ses.AccessToken, ses.IDToken))
-	// Fresh as the cache judges it: EarlyExpiry before the expiry, or
-	// half the token's life when that is shorter.
+	tok := s.token(ses.AccessToken, ses.IDToken, ses.Expiry)
 	_, obtained := savedToken(tok)
-	early := s.conf.earlyExpiry()
-	if !obtained.IsZero() {
-		early = min(early, tok.Expiry.Sub(obtained)/2)
-	}
-	if !s.now().Before(tok.Expiry.Add(-early)) {
-		return nil, nil // due for renewal: with the refresh token just adopted
+	if !s.now().Before(freshUntil(tok.Expiry, obtained, s.conf.earlyExpiry())) {
+		return nil, nil // due for renewal, as the cache judges it: with the refresh token just adopted
 	}
 	return &fresh{tok: tok, sent: obtained}, nil
 }

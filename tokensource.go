@@ -566,12 +566,8 @@ func (s *source) accept(r *types.AuthenticationResultType, sent time.Time) (*fre
 	if access == "" {
 		return nil, errors.New("cognito: authentication result has no AccessToken")
 	}
-	bearer := access
-	if s.conf.UseIDToken {
-		if id == "" {
-			return nil, errors.New("cognito: UseIDToken is set but the authentication result has no IdToken")
-		}
-		bearer = id
+	if s.conf.UseIDToken && id == "" {
+		return nil, errors.New("cognito: UseIDToken is set but the authentication result has no IdToken")
 	}
 	claims := claimsOf(access, id)
 	if err := s.checkIssuer(claims); err != nil {
@@ -587,24 +583,28 @@ func (s *source) accept(r *types.AuthenticationResultType, sent time.Time) (*fre
 	if name := usernameOf(claims); name != "" {
 		s.username = name
 	}
-	t := (&oauth2.Token{
-		AccessToken:  bearer,
-		TokenType:    "Bearer",
-		RefreshToken: s.refreshToken,
-		Expiry:       expiry,
-	}).WithExtra(s.extra(access, id))
-	return &fresh{tok: t, sent: sent}, nil
+	return &fresh{tok: s.token(access, id, expiry), sent: sent}, nil
 }
 
-// extra is what a token carries besides the bearer: both JWTs, and the
-// session's device.
-func (s *source) extra(access, id string) map[string]any {
+// token is the token the source hands out for access and id: the bearer
+// (the ID token with UseIDToken), the refresh token, and, besides, both
+// JWTs and the session's device.
+func (s *source) token(access, id string, expiry time.Time) *oauth2.Token {
+	bearer := access
+	if s.conf.UseIDToken {
+		bearer = id
+	}
 	extra := map[string]any{"id_token": id, "access_token": access}
 	if s.device != nil {
 		d := *s.device
 		extra[deviceExtra] = &d
 	}
-	return extra
+	return (&oauth2.Token{
+		AccessToken:  bearer,
+		TokenType:    "Bearer",
+		RefreshToken: s.refreshToken,
+		Expiry:       expiry,
+	}).WithExtra(extra)
 }
 
 // checkIssuer refuses tokens whose iss claim names a pool other than
