@@ -133,32 +133,7 @@ func (c *Config) deviceName() string {
 // the device key as the user and the device password.
 func (s *source) devicePasswordVerifier(client *srp.Client, p map[string]string, now time.Time) (map[string]string, error) {
 	d := s.device
-	saltHex, bHex, block := p["SALT"], p["SRP_B"], p["SECRET_BLOCK"]
-	if saltHex == "" || bHex == "" || block == "" {
-		return nil, errors.New("cognito: DEVICE_PASSWORD_VERIFIER challenge lacks SALT, SRP_B or SECRET_BLOCK")
-	}
-	salt, err := srp.ParseHex(saltHex)
-	if err != nil {
-		return nil, fmt.Errorf("cognito: DEVICE_PASSWORD_VERIFIER challenge: SALT: %w", err)
-	}
-	b, err := srp.ParseHex(bHex)
-	if err != nil {
-		return nil, fmt.Errorf("cognito: DEVICE_PASSWORD_VERIFIER challenge: SRP_B: %w", err)
-	}
-	secretBlock, err := base64.StdEncoding.DecodeString(block)
-	if err != nil {
-		return nil, errors.New("cognito: DEVICE_PASSWORD_VERIFIER challenge: SECRET_BLOCK is not base64")
-	}
-	key, err := client.Key(salt, b, d.GroupKey, d.Key, d.Password)
-	if err != nil {
-		return nil, fmt.Errorf("cognito: DEVICE_PASSWORD_VERIFIER challenge: %w", err)
-	}
-	ts := srp.Timestamp(now)
-	return map[string]string{
-		"PASSWORD_CLAIM_SECRET_BLOCK": block,
-		"PASSWORD_CLAIM_SIGNATURE":    srp.Signature(key, d.GroupKey, d.Key, secretBlock, ts),
-		"TIMESTAMP":                   ts,
-	}, nil
+	return passwordClaim(client, types.ChallengeNameTypeDevicePasswordVerifier, p, d.GroupKey, d.Key, d.Password, now)
 }
 
 // deviceGone reports whether err says the pool no longer knows the

@@ -89,30 +89,47 @@ func (s *source) canSignIn() bool {
 // passwordVerifier computes the answer to a PASSWORD_VERIFIER challenge,
 // checking every parameter it reads.
 func (s *source) passwordVerifier(client *srp.Client, p map[string]string, now time.Time) (map[string]string, error) {
-	userID, saltHex, bHex, block := p["USER_ID_FOR_SRP"], p["SALT"], p["SRP_B"], p["SECRET_BLOCK"]
-	if userID == "" || saltHex == "" || bHex == "" || block == "" {
-		return nil, fmt.Errorf("cognito: PASSWORD_VERIFIER challenge lacks %s", missingParam(p))
+	userID := p["USER_ID_FOR_SRP"]
+	if userID == "" {
+		return nil, errors.New("cognito: PASSWORD_VERIFIER challenge lacks USER_ID_FOR_SRP")
 	}
-	salt, err := srp.ParseHex(saltHex)
+	answer, err := passwordClaim(client, types.ChallengeNameTypePasswordVerifier, p, s.conf.poolName(), userID, s.conf.Password, now)
 	if err != nil {
-		return nil, fmt.Errorf("cognito: PASSWORD_VERIFIER challenge: SALT: %w", err)
+		return nil, err
 	}
-	b, err := srp.ParseHex(bHex)
+	answer["USERNAME"] = userID
+	return answer, nil
+}
+
+// passwordClaim answers a password-verifier challenge (PASSWORD_VERIFIER,
+// DEVICE_PASSWORD_VERIFIER) of parameters p: the SRP proof that client
+// knows password for userID in pool, from SALT, SRP_B and SECRET_BLOCK,
+// each checked.
+func passwordClaim(client *srp.Client, name types.ChallengeNameType, p map[string]string, pool, userID, password string, now time.Time) (map[string]string, error) {
+	for _, k := range []string{"SALT", "SRP_B", "SECRET_BLOCK"} {
+		if p[k] == "" {
+			return nil, fmt.Errorf("cognito: %s challenge lacks %s", name, k)
+		}
+	}
+	salt, err := srp.ParseHex(p["SALT"])
 	if err != nil {
-		return nil, fmt.Errorf("cognito: PASSWORD_VERIFIER challenge: SRP_B: %w", err)
+		return nil, fmt.Errorf("cognito: %s challenge: SALT: %w", name, err)
 	}
+	b, err := srp.ParseHex(p["SRP_B"])
+	if err != nil {
+		return nil, fmt.Errorf("cognito: %s challenge: SRP_B: %w", name, err)
+	}
+	block := p["SECRET_BLOCK"]
 	secretBlock, err := base64.StdEncoding.DecodeString(block)
 	if err != nil {
-		return nil, errors.New("cognito: PASSWORD_VERIFIER challenge: SECRET_BLOCK is not base64")
+		return nil, fmt.Errorf("cognito: %s challenge: SECRET_BLOCK is not base64", name)
 	}
-	pool := s.conf.poolName()
-	key, err := client.Key(salt, b, pool, userID, s.conf.Password)
+	key, err := client.Key(salt, b, pool, userID, password)
 	if err != nil {
-		return nil, fmt.Errorf("cognito: PASSWORD_VERIFIER challenge: %w", err)
+		return nil, fmt.Errorf("cognito: %s challenge: %w", name, err)
 	}
 	ts := srp.Timestamp(now)
 	return map[string]string{
-		"USERNAME":                    userID,
 		"PASSWORD_CLAIM_SECRET_BLOCK": block,
 		"PASSWORD_CLAIM_SIGNATURE":    srp.Signature(key, pool, userID, secretBlock, ts),
 		"TIMESTAMP":                   ts,
@@ -136,15 +153,6 @@ func serverNow(md middleware.Metadata, local time.Time) time.Time {
 		return local.Add(skew)
 	}
 	return local
-}
-
-func missingParam(p map[string]string) string {
-	for _, k := range []string{"USER_ID_FOR_SRP", "SALT", "SRP_B", "SECRET_BLOCK"} {
-		if p[k] == "" {
-			return k
-		}
-	}
-	return "nothing"
 }
 
 // addSecretHash adds SECRET_HASH for username when the client has a secret.
